@@ -1,0 +1,208 @@
+// Cookie header parsing and Set-Cookie serialization (draft-ietf-httpbis-rfc6265bis).
+// Nothing here decodes, unquotes or normalises: names match byte for byte.
+
+import { describe } from "./errors.ts";
+
+/** `SameSite` values as written on the wire. */
+export type SameSite = "Strict" | "Lax" | "None";
+
+/** Cookie attributes a user may configure. */
+export interface CookieOptions {
+  /** Cookie name. Default `"session"`; `__Host-session` is recommended in production. */
+  name?: string;
+  /** `Domain` attribute. Default: none (host-only cookie). */
+  domain?: string;
+  /** `Path` attribute. Default `"/"`. */
+  path?: string;
+  /**
+   * `Secure` attribute. Default: on, except for plain-http requests to a loopback host
+   * (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`). `true`/`false` force it.
+   */
+  secure?: boolean;
+  /** `HttpOnly` attribute. Default `true`. */
+  httpOnly?: boolean;
+  /** `SameSite` attribute. Default `"Lax"`. */
+  sameSite?: SameSite;
+  /** `Partitioned` attribute (CHIPS). Default `false`; requires `Secure`. */
+  partitioned?: boolean;
+}
+
+/** Validated cookie attributes. `secure` is `"auto"` when it depends on the request. */
+export interface ResolvedCookieOptions {
+  readonly name: string;
+  readonly domain: string | undefined;
+  readonly path: string;
+  readonly secure: boolean | "auto";
+  readonly httpOnly: boolean;
+  readonly sameSite: SameSite | undefined;
+  readonly partitioned: boolean;
+}
+
+// token = 1*tchar ; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+//                           "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA     (RFC 9110 5.6.2)
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E   (6265bis 4.1.1)
+const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+// path-value = *av-octet ; av-octet = %x20-3A / %x3C-7E   (any CHAR except CTLs or ";")
+const PATH_VALUE = /^[\x20-\x3A\x3C-\x7E]*$/;
+// A domain label (RFC 1034 3.5, as RFC 1123 relaxes it): letters, digits, inner hyphens.
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+// 6265bis 5.6: user agents ignore attribute values longer than 1024 octets.
+const MAX_ATTRIBUTE_LENGTH = 1024;
+
+const OPTION_KEYS = new Set(["name", "domain", "path", "secure", "httpOnly", "sameSite", "partitioned"]);
+
+/**
+ * Validates cookie options once, at start-up. Throws a `TypeError` naming the option and
+ * the value for anything a browser would reject or that could inject into the header.
+ */
+export function resolveCookieOptions(options: CookieOptions | undefined, defaultName = "session"): ResolvedCookieOptions {
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw new TypeError(`option cookie must be an object, got ${describe(options)}`);
+  }
+  const o = options ?? {};
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`option cookie.${key} is unknown; valid keys: ${[...OPTION_KEYS].join(", ")}`);
+  }
+  const name = o.name ?? defaultName;
+  if (typeof name !== "string" || !TOKEN.test(name)) {
+    throw new TypeError(`option cookie.name is invalid: ${describe(name)}; use letters, digits and !#$%&'*+-.^_\`|~ only`);
+  }
+  let domain = o.domain;
+  if (domain !== undefined) {
+    if (typeof domain !== "string" || domain.length > MAX_ATTRIBUTE_LENGTH) {
+      throw new TypeError(`option cookie.domain is invalid: ${describe(domain)}`);
+    }
+    // A leading dot is legacy syntax that user agents ignore (6265bis 5.6.3); drop it.
+    const bare = domain.startsWith(".") ? domain.slice(1) : domain;
+    if (bare === "" || !bare.split(".").every((label) => DOMAIN_LABEL.test(label))) {
+      throw new TypeError(`option cookie.domain is invalid: ${describe(domain)}; give a host name such as "example.com"`);
+    }
+    domain = bare.toLowerCase();
+  }
+  const path = o.path ?? "/";
+  if (typeof path !== "string" || !path.startsWith("/") || path.length > MAX_ATTRIBUTE_LENGTH || !PATH_VALUE.test(path)) {
+    throw new TypeError(`option cookie.path is invalid: ${describe(path)}; it must start with "/" and contain no ";" or control characters`);
+  }
+  const secure = o.secure;
+  if (secure !== undefined && typeof secure !== "boolean") {
+    throw new TypeError(`option cookie.secure must be a boolean, got ${describe(secure)}`);
+  }
+  const httpOnly = o.httpOnly ?? true;
+  if (typeof httpOnly !== "boolean") throw new TypeError(`option cookie.httpOnly must be a boolean, got ${describe(httpOnly)}`);
+  const partitioned = o.partitioned ?? false;
+  if (typeof partitioned !== "boolean") throw new TypeError(`option cookie.partitioned must be a boolean, got ${describe(partitioned)}`);
+  const sameSite = resolveSameSite(o.sameSite);
+
+  // Secure is forced (never "auto") where a browser would otherwise refuse the cookie.
+  let resolvedSecure: boolean | "auto" = secure ?? "auto";
+  const needsSecure =
+    name.startsWith("__Host-") ? "a __Host- name" :
+    name.startsWith("__Secure-") ? "a __Secure- name" :
+    sameSite === "None" ? "sameSite: \"None\"" :
+    partitioned ? "partitioned: true" : undefined;
+  if (needsSecure !== undefined) {
+    if (secure === false) throw new TypeError(`option cookie.secure is false, but ${needsSecure} requires Secure; remove secure: false`);
+    resolvedSecure = true;
+  }
+  if (name.startsWith("__Host-")) {
+    if (domain !== undefined) throw new TypeError(`option cookie.domain must not be set with a __Host- name (got ${describe(o.domain)}); remove it`);
+    if (path !== "/") throw new TypeError(`option cookie.path must be "/" with a __Host- name (got ${describe(path)})`);
+  }
+  return { name, domain, path, secure: resolvedSecure, httpOnly, sameSite, partitioned };
+}
+
+function resolveSameSite(value: unknown): SameSite | undefined {
+  if (value === undefined) return "Lax";
+  if (typeof value === "string") {
+    const lower = value.toLowerCase();
+    if (lower === "lax") return "Lax";
+    if (lower === "strict") return "Strict";
+    if (lower === "none") return "None";
+  }
+  throw new TypeError(`option cookie.sameSite is invalid: ${describe(value)}; use "Strict", "Lax" or "None"`);
+}
+
+/** Per-cookie attributes decided at commit time. */
+export interface SetCookieParts {
+  /** Seconds until expiry for a persistent cookie; `0` deletes; omitted for a session cookie. */
+  maxAge?: number;
+  /** Absolute expiry in milliseconds since the epoch, written as `Expires`. */
+  expires?: number;
+  /** The resolved value of `Secure` for this response. */
+  secure: boolean;
+}
+
+/**
+ * Serializes a `Set-Cookie` value. Options were validated at start-up; the value is checked
+ * here against the cookie-octet grammar as a last line of defence against header injection.
+ */
+export function serializeSetCookie(options: ResolvedCookieOptions, value: string, parts: SetCookieParts): string {
+  if (!COOKIE_VALUE.test(value)) throw new TypeError("cookie value contains characters outside cookie-octet");
+  let out = `${options.name}=${value}`;
+  if (parts.maxAge !== undefined) out += `; Max-Age=${Math.max(0, Math.floor(parts.maxAge))}`;
+  if (parts.expires !== undefined) out += `; Expires=${new Date(parts.expires).toUTCString()}`;
+  if (options.domain !== undefined) out += `; Domain=${options.domain}`;
+  out += `; Path=${options.path}`;
+  if (parts.secure) out += "; Secure";
+  if (options.httpOnly) out += "; HttpOnly";
+  if (options.sameSite !== undefined) out += `; SameSite=${options.sameSite}`;
+  if (options.partitioned) out += "; Partitioned";
+  return out;
+}
+
+/** A `Set-Cookie` value that deletes the cookie, with the attributes it was set with. */
+export function serializeDeleteCookie(options: ResolvedCookieOptions, secure: boolean): string {
+  return serializeSetCookie(options, "", { maxAge: 0, expires: 0, secure });
+}
+
+/**
+ * Every value sent for cookie `name`, in header order. Pairs are split on ";" (and on ","
+ * too, since a runtime may join two Cookie fields with ", " and cookie-octet excludes ",").
+ * Only SP and HTAB are trimmed (6265bis 5.6: never `String.prototype.trim`, which also strips
+ * U+00A0 and friends); names are compared byte for byte; pairs without "=" are skipped.
+ * Linear in the header length, never throws.
+ */
+export function readCookie(header: string | null, name: string): string[] {
+  const values: string[] = [];
+  if (header === null || header.indexOf(name) === -1) return values;
+  const len = header.length;
+  let start = 0;
+  while (start < len) {
+    let end = start;
+    let eq = -1;
+    for (; end < len; end++) {
+      const c = header.charCodeAt(end);
+      if (c === 59 /* ; */ || c === 44 /* , */) break;
+      if (c === 61 /* = */ && eq === -1) eq = end;
+    }
+    if (eq !== -1) {
+      const nameStart = skipWhitespace(header, start, eq);
+      const nameEnd = trimWhitespaceEnd(header, nameStart, eq);
+      if (nameEnd - nameStart === name.length && header.startsWith(name, nameStart)) {
+        const valueStart = skipWhitespace(header, eq + 1, end);
+        values.push(header.slice(valueStart, trimWhitespaceEnd(header, valueStart, end)));
+      }
+    }
+    start = end + 1;
+  }
+  return values;
+}
+
+function skipWhitespace(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+function trimWhitespaceEnd(s: string, start: number, end: number): number {
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    if (c !== 32 && c !== 9) break;
+    end--;
+  }
+  return end;
+}

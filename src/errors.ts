@@ -1,0 +1,47 @@
+/**
+ * The codes a {@link SessionError} carries. Callers branch on `code`, never on the message.
+ *
+ * - `weak_secret`: a secret failed the secret policy at start-up.
+ * - `cookie_too_large`: the session would not fit in one cookie; nothing was written.
+ * - `unserializable`: the session holds a value that cannot be written without loss.
+ * - `store_unavailable`: the server-side store failed or timed out; fail closed.
+ * - `already_committed`: the session was changed after its response was committed.
+ */
+export type SessionErrorCode =
+  | "weak_secret"
+  | "cookie_too_large"
+  | "unserializable"
+  | "store_unavailable"
+  | "already_committed";
+
+/**
+ * The one error root of websession. Configuration mistakes of the wrong type or range throw
+ * the platform's `TypeError` / `RangeError` instead, naming the option and the value.
+ *
+ * @example
+ * ```ts
+ * try { return await sessions.commit(session, response); }
+ * catch (e) { if (e instanceof SessionError && e.code === "cookie_too_large") ... }
+ * ```
+ */
+export class SessionError extends Error {
+  /** A stable, machine-readable reason. */
+  readonly code: SessionErrorCode;
+
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    // A string literal, not this.constructor.name, so minifiers cannot mangle it.
+    this.name = "SessionError";
+  }
+}
+
+/** A short, safe rendering of a bad option value for error messages (never a whole secret). */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === "function") return "a function";
+  if (value === null) return "null";
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
+  return String(value);
+}

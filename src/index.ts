@@ -1,0 +1,13 @@
+// websession: Flask's session for the Web platform. Public exports only.
+
+export { createSessions, MAX_COOKIE_SIZE } from "./sessions.ts";
+export type { Sessions, SessionHandler } from "./sessions.ts";
+export { Session } from "./session.ts";
+export type { SessionData, Flash, FlashesOptions } from "./session.ts";
+export type { SessionsOptions, SessionFormat } from "./options.ts";
+export type { CookieOptions, SameSite } from "./cookie.ts";
+export type { InvalidReason } from "./codecs/codec.ts";
+export type { Secret } from "./secret.ts";
+export { generateSecret } from "./secret.ts";
+export { SessionError } from "./errors.ts";
+export type { SessionErrorCode } from "./errors.ts";

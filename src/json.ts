@@ -1,0 +1,49 @@
+// Lossless JSON for session data: what is written must read back as the same value.
+
+import { SessionError } from "./errors.ts";
+
+const MAX_DEPTH = 64;
+
+/**
+ * Throws `SessionError("unserializable")` naming the path of the first value that JSON
+ * cannot carry without loss: NaN, Infinity, BigInt, functions, symbols, `undefined`,
+ * sparse arrays, class instances (Date, Map, ...), cycles, lone surrogates, or nesting
+ * deeper than 64 levels.
+ */
+export function assertLosslessJson(value: unknown, path: string, depth = 0): void {
+  switch (typeof value) {
+    case "string":
+      if (!value.isWellFormed()) fail(path, "a string with a lone surrogate");
+      return;
+    case "number":
+      if (!Number.isFinite(value)) fail(path, String(value));
+      return;
+    case "boolean":
+      return;
+    case "object": {
+      if (value === null) return;
+      if (depth >= MAX_DEPTH) fail(path, `nesting deeper than ${MAX_DEPTH} levels (or a cycle)`);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) fail(`${path}[${i}]`, "a hole in a sparse array");
+          assertLosslessJson(value[i], `${path}[${i}]`, depth + 1);
+        }
+        return;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        fail(path, `an instance of ${(value as object).constructor?.name ?? "a class"}; store plain objects, arrays, strings, numbers, booleans or null`);
+      }
+      for (const key of Object.keys(value)) {
+        assertLosslessJson((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+      }
+      return;
+    }
+    default:
+      fail(path, typeof value === "bigint" ? "a BigInt" : typeof value);
+  }
+}
+
+function fail(path: string, what: string): never {
+  throw new SessionError("unserializable", `session value at ${path} is ${what}, which JSON cannot carry without loss`);
+}

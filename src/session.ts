@@ -1,0 +1,335 @@
+// The Session object: Flask's session dict semantics and flags. No I/O, no cryptography:
+// a lazy session calls the loader it was given on first use.
+
+import { SessionError } from "./errors.ts";
+
+/** The shape of session data: string keys to JSON-like values. */
+export type SessionData = Record<string, unknown>;
+
+/** A flashed message with its category, as Flask stores it. */
+export type Flash = readonly [category: string, message: string];
+
+/** What a codec decoded from a valid cookie (or a store record). */
+export interface SessionState {
+  /** The data, in a Map so that `__proto__`, `constructor` and `toString` are just keys. */
+  data: Map<string, unknown>;
+  /** Pending flashed messages, oldest first. */
+  flashes: Flash[];
+  permanent: boolean;
+  /** Creation time, whole seconds since the epoch (kept across refreshes). */
+  created: number;
+  /** Last time the session was written, whole seconds since the epoch. */
+  lastActive: number;
+  /** Set by `regenerate()` so two tokens of the same second still differ. */
+  nonce?: string | undefined;
+  /** True when the cookie verified under an older secret: re-issue with the current one. */
+  stale?: boolean;
+  /** Codec-specific facts to carry from load to commit (a store id, Flask tags, ...). */
+  extra?: unknown;
+}
+
+/** The internal record `sessions.ts` reads and writes; not part of the public API. */
+export interface SessionInternals {
+  /** Pending lazy loader; `undefined` once run (or when the session was built loaded). */
+  loader: (() => SessionState | null) | undefined;
+  state: SessionState;
+  accessed: boolean;
+  modified: boolean;
+  isNew: boolean;
+  /** JSON of the data taken before the first mutable value was handed out. */
+  snapshot: string | undefined;
+  /** Flashes taken by `flashes()`, returned again by later calls in the same request. */
+  consumed: Flash[] | undefined;
+  destroyed: boolean;
+  regenerated: boolean;
+  committed: boolean;
+  /** Top-level keys set or deleted through the API (stores apply only these). */
+  changedKeys: Set<string>;
+  /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
+  cleared: boolean;
+}
+
+/** Options of {@link Session.flashes}, as in Flask's `get_flashed_messages`. */
+export interface FlashesOptions {
+  /** Return `[category, message]` pairs instead of messages. */
+  withCategories?: boolean;
+  /** Keep only these categories. */
+  categories?: readonly string[];
+}
+
+let internalsOf: (session: Session<any>) => SessionInternals;
+
+/** A fresh, empty session state. */
+export function emptyState(): SessionState {
+  return { data: new Map(), flashes: [], permanent: false, created: 0, lastActive: 0 };
+}
+
+/**
+ * A session: a dict of JSON values with Flask's flags and flash messages. Its methods are
+ * synchronous like Flask's; with the `signed` format the cookie is verified on first use.
+ *
+ * @typeParam Data - the shape of the session data, e.g. `{ user: string; cart: string[] }`.
+ */
+export class Session<Data extends SessionData = SessionData> {
+  #i: SessionInternals;
+
+  static {
+    internalsOf = (session) => session.#i;
+  }
+
+  /** @internal Built by `createSessions().load()`; tests may build one directly. */
+  constructor(loader?: (() => SessionState | null) | SessionState | null) {
+    const lazy = typeof loader === "function" ? loader : undefined;
+    const ready = typeof loader === "object" ? loader : null;
+    this.#i = {
+      loader: lazy,
+      state: ready ?? emptyState(),
+      accessed: false,
+      modified: false,
+      isNew: ready === null,
+      snapshot: undefined,
+      consumed: undefined,
+      destroyed: false,
+      regenerated: false,
+      committed: false,
+      changedKeys: new Set(),
+      cleared: false,
+    };
+  }
+
+  // Runs the lazy loader once and marks the session as accessed (so commit adds Vary: Cookie).
+  #use(): SessionState {
+    const i = this.#i;
+    i.accessed = true;
+    if (i.loader !== undefined) {
+      const loader = i.loader;
+      i.loader = undefined;
+      const state = loader();
+      if (state !== null) {
+        i.state = state;
+        i.isNew = false;
+      } else {
+        i.isNew = true;
+      }
+    }
+    return i.state;
+  }
+
+  #write(key?: string): SessionState {
+    if (key !== undefined) this.#i.changedKeys.add(key);
+    if (this.#i.committed) {
+      throw new SessionError("already_committed", "the session was changed after its response was committed; change it before returning the response");
+    }
+    const state = this.#use();
+    this.#i.modified = true;
+    return state;
+  }
+
+  // A value that could be mutated in place is about to leave: remember what was read, so
+  // commit can tell a nested mutation from an untouched session.
+  #expose(value: unknown): void {
+    const i = this.#i;
+    if (typeof value === "object" && value !== null && i.snapshot === undefined && !i.modified) {
+      i.snapshot = snapshotOf(i.state.data);
+    }
+  }
+
+  /** The value for `key`, or `fallback` (default `undefined`) when absent. */
+  get<K extends keyof Data & string>(key: K): Data[K] | undefined;
+  get<K extends keyof Data & string, F>(key: K, fallback: F): Data[K] | F;
+  get(key: string, fallback?: unknown): unknown {
+    const data = this.#use().data;
+    const value = data.get(key);
+    if (value === undefined && !data.has(key)) return fallback;
+    this.#expose(value);
+    return value;
+  }
+
+  /** Sets `key` to `value` (a JSON value) and marks the session modified. */
+  set<K extends keyof Data & string>(key: K, value: Data[K]): this {
+    this.#write(key).data.set(key, value);
+    return this;
+  }
+
+  /** Whether `key` is present. */
+  has(key: keyof Data & string): boolean {
+    return this.#use().data.has(key);
+  }
+
+  /** Removes `key`; returns whether it was present. Modifies the session only when it was. */
+  delete(key: keyof Data & string): boolean {
+    if (!this.#use().data.has(key)) return false;
+    return this.#write(key).data.delete(key);
+  }
+
+  /** Removes `key` and returns its value, or `fallback` (default `undefined`) when absent. */
+  pop<K extends keyof Data & string>(key: K): Data[K] | undefined;
+  pop<K extends keyof Data & string, F>(key: K, fallback: F): Data[K] | F;
+  pop(key: string, fallback?: unknown): unknown {
+    const data = this.#use().data;
+    if (!data.has(key)) return fallback;
+    const value = data.get(key);
+    this.#write(key).data.delete(key);
+    return value;
+  }
+
+  /** Returns the value of `key`; when absent, sets it to `value` first (like Flask's `setdefault`). */
+  setDefault<K extends keyof Data & string>(key: K, value: Data[K]): Data[K] {
+    const data = this.#use().data;
+    if (data.has(key)) {
+      const existing = data.get(key);
+      this.#expose(existing);
+      return existing as Data[K];
+    }
+    this.#write(key).data.set(key, value);
+    return value;
+  }
+
+  /** Sets every own key of `values`. */
+  update(values: Partial<Data>): this {
+    const keys = Object.keys(values);
+    if (keys.length === 0) {
+      this.#use();
+      return this;
+    }
+    const data = this.#write().data;
+    for (const key of keys) {
+      this.#i.changedKeys.add(key);
+      data.set(key, (values as Record<string, unknown>)[key]);
+    }
+    return this;
+  }
+
+  /** Removes everything: data, pending flashes and the permanent flag (Flask's `clear`). */
+  clear(): void {
+    const state = this.#write();
+    this.#i.cleared = true;
+    state.data.clear();
+    state.flashes = [];
+    state.permanent = false;
+  }
+
+  /** The keys, in insertion order. */
+  keys(): Array<keyof Data & string> {
+    return [...this.#use().data.keys()];
+  }
+
+  /** The values, in insertion order. */
+  values(): Array<Data[keyof Data]> {
+    const data = this.#use().data;
+    this.#expose(data.size > 0 ? data : null);
+    return [...data.values()] as Array<Data[keyof Data]>;
+  }
+
+  /** `[key, value]` pairs, in insertion order. */
+  entries(): Array<[keyof Data & string, Data[keyof Data]]> {
+    const data = this.#use().data;
+    this.#expose(data.size > 0 ? data : null);
+    return [...data.entries()] as Array<[keyof Data & string, Data[keyof Data]]>;
+  }
+
+  /** The number of keys. */
+  get size(): number {
+    return this.#use().data.size;
+  }
+
+  /** The data as a plain object (own properties only, so `__proto__` stays a key). */
+  toJSON(): Partial<Data> {
+    const data = this.#use().data;
+    this.#expose(data.size > 0 ? data : null);
+    return Object.fromEntries(data) as Partial<Data>;
+  }
+
+  /**
+   * Whether the cookie outlives the browser session: `true` gives a cookie that lives
+   * `lifetime` seconds (and is refreshed), `false` a browser-session cookie.
+   */
+  get permanent(): boolean {
+    return this.#use().permanent;
+  }
+
+  set permanent(value: boolean) {
+    if (this.#use().permanent !== Boolean(value)) this.#write().permanent = Boolean(value);
+  }
+
+  /**
+   * Whether the session will be written. Set it to `true` to force a write, as in Flask;
+   * nested mutations of values read with `get` are detected without it.
+   */
+  get modified(): boolean {
+    return this.#i.modified;
+  }
+
+  set modified(value: boolean) {
+    if (value) this.#write();
+    else this.#i.modified = false;
+  }
+
+  /** Whether the handler used the session at all (which adds `Vary: Cookie`). */
+  get accessed(): boolean {
+    return this.#i.accessed;
+  }
+
+  /** Whether there was no valid session cookie (a fresh session). */
+  get isNew(): boolean {
+    this.#use();
+    return this.#i.isNew;
+  }
+
+  /** Stores a message for the next request that calls {@link flashes} (Flask's `flash`). */
+  flash(message: string, category = "message"): void {
+    this.#write().flashes.push([String(category), message]);
+  }
+
+  /**
+   * Takes the flashed messages (Flask's `get_flashed_messages`): the first call removes them
+   * from the session, later calls in the same request return the same messages.
+   */
+  flashes(options: FlashesOptions & { withCategories: true }): Array<[category: string, message: string]>;
+  flashes(options?: FlashesOptions): string[];
+  flashes(options: FlashesOptions = {}): string[] | Array<[string, string]> {
+    const i = this.#i;
+    if (i.consumed === undefined) {
+      const state = this.#use();
+      i.consumed = state.flashes;
+      if (state.flashes.length > 0) this.#write().flashes = [];
+    } else {
+      this.#use();
+    }
+    const categories = options.categories;
+    const picked = categories ? i.consumed.filter(([c]) => categories.includes(c)) : i.consumed;
+    return options.withCategories ? picked.map(([c, m]): [string, string] => [c, m]) : picked.map(([, m]) => m);
+  }
+
+  /**
+   * Keeps the data under a new token (and, with a store, a new id; the old one is deleted).
+   * Call it on login and on any privilege change, against session fixation.
+   */
+  regenerate(): void {
+    this.#write();
+    this.#i.regenerated = true;
+    this.#i.destroyed = false;
+  }
+
+  /** Empties the session and deletes its cookie (and, with a store, its record). */
+  destroy(): void {
+    this.clear();
+    this.#i.destroyed = true;
+    this.#i.regenerated = false;
+  }
+}
+
+/** The internal record of a session, for `sessions.ts` and the codecs. */
+export function sessionInternals(session: Session<any>): SessionInternals {
+  return internalsOf(session);
+}
+
+/** The canonical text of the data, used to detect nested mutations. */
+export function snapshotOf(data: Map<string, unknown>): string {
+  try {
+    return JSON.stringify(Object.fromEntries(data));
+  } catch {
+    // A cycle or BigInt can't be snapshotted; commit will reject it when writing anyway.
+    return "\u0000unserializable";
+  }
+}

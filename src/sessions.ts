@@ -1,0 +1,263 @@
+// createSessions: the one file that touches Request and Response.
+//
+//   load:   Cookie header -> codec.decode -> time rules -> Session
+//   commit: Session -> decide (modified? refresh due? emptied?) -> codec.encode -> Set-Cookie, Vary
+
+import type { Codec, InvalidReason } from "./codecs/codec.ts";
+import { signedCodec } from "./codecs/signed.ts";
+import { readCookie, serializeDeleteCookie, serializeSetCookie } from "./cookie.ts";
+import { base64urlEncode, randomBytes } from "./encoding.ts";
+import { SessionError } from "./errors.ts";
+import { resolveOptions } from "./options.ts";
+import type { ResolvedOptions, SessionsOptions } from "./options.ts";
+import { Session, sessionInternals, snapshotOf } from "./session.ts";
+import type { SessionData, SessionInternals, SessionState } from "./session.ts";
+
+/** 6265bis 5.6/5.7: browsers ignore a cookie whose name plus value exceeds 4096 octets. */
+export const MAX_COOKIE_SIZE = 4096;
+
+/** A fetch-style handler that receives the request's session. */
+export type SessionHandler<Data extends SessionData, Args extends unknown[] = []> = (
+  request: Request,
+  session: Session<Data>,
+  ...args: Args
+) => Response | Promise<Response>;
+
+/** What {@link createSessions} returns. */
+export interface Sessions<Data extends SessionData = SessionData> {
+  /** The session of `request`. Never throws for anything in the request: a bad cookie is a fresh session. */
+  load(request: Request): Promise<Session<Data>>;
+  /**
+   * A Response carrying the `Set-Cookie` and `Vary` the session needs (a copy when headers
+   * must change, so immutable responses work). Throws `SessionError` (`cookie_too_large`,
+   * `unserializable`) before writing anything when the session cannot be stored.
+   */
+  commit(session: Session<Data>, response: Response): Promise<Response>;
+  /** Wraps a handler: load, call, commit. Extra arguments (env, ctx, info) are passed through. */
+  handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>): (request: Request, ...args: Args) => Promise<Response>;
+}
+
+/**
+ * Creates a session manager. Validates every option now, so a bad configuration fails at
+ * start-up with a message that says what to change.
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from "websession";
+ *
+ * const sessions = createSessions<{ user?: string }>({ secret: env.SESSION_SECRET });
+ * export default {
+ *   fetch: sessions.handle((request, session) => {
+ *     const user = session.get("user");
+ *     return new Response(user ? `Logged in as ${user}` : "You are not logged in");
+ *   }),
+ * };
+ * ```
+ */
+export function createSessions<Data extends SessionData = SessionData>(options: SessionsOptions): Sessions<Data> {
+  const config = resolveOptions(options);
+  const codec = createCodec(config);
+  const { cookie, now, onInvalid } = config;
+  let keysReady = false;
+  let warnedInsecure = false;
+  const settled = codec.ready.then(() => {
+    keysReady = true;
+  });
+  // Keep an early failure (there should be none) from surfacing as an unhandled rejection.
+  settled.catch(() => {});
+  const requests = new WeakMap<Session<Data>, Request>();
+
+  function reject(reason: InvalidReason): null {
+    if (onInvalid !== undefined) {
+      try {
+        onInvalid(reason);
+      } catch {
+        // A failing hook must not turn a bad cookie into a 500.
+      }
+    }
+    return null;
+  }
+
+  // Applies the time rules to a decoded state; null (and the hook) when it has expired.
+  function checkTimes(state: SessionState): SessionState | null {
+    const nowS = Math.floor(now() / 1000);
+    const limit = nowS + codec.clockSkew;
+    if (state.created > limit || state.lastActive > limit || state.lastActive < state.created) return reject("expired");
+    if (nowS - state.lastActive > config.lifetime) return reject("expired");
+    if (config.absoluteLifetime !== undefined && nowS - state.created > config.absoluteLifetime) return reject("expired");
+    return state;
+  }
+
+  // All values sent under the cookie name; two different valid ones are ambiguous (a tossed
+  // cookie), and then no session is used at all.
+  function pick(values: string[], decode: (token: string) => SessionState | InvalidReason): SessionState | null {
+    if (values.length === 0) return null;
+    let found: SessionState | null = null;
+    let foundToken: string | undefined;
+    let firstReason: InvalidReason | undefined;
+    for (const token of values) {
+      if (token === foundToken) continue;
+      const result = token.length > MAX_COOKIE_SIZE ? "malformed" : decode(token);
+      if (typeof result === "string") {
+        firstReason ??= result;
+        continue;
+      }
+      if (found !== null) return reject("ambiguous");
+      found = result;
+      foundToken = token;
+    }
+    if (found === null) return reject(firstReason!);
+    return checkTimes(found);
+  }
+
+  async function load(request: Request): Promise<Session<Data>> {
+    if (!keysReady) await settled;
+    const header = request.headers.get("cookie");
+    let session: Session<Data>;
+    if (codec.decodeSync !== undefined) {
+      const decodeSync = codec.decodeSync;
+      session = new Session<Data>(() => pick(readCookie(header, cookie.name), decodeSync));
+    } else {
+      const values = readCookie(header, cookie.name);
+      const results = new Map<string, SessionState | InvalidReason>();
+      for (const token of new Set(values)) {
+        results.set(token, token.length > MAX_COOKIE_SIZE ? "malformed" : await codec.decode!(token));
+      }
+      const state = pick(values, (token) => results.get(token)!);
+      session = new Session<Data>(() => state);
+    }
+    requests.set(session, request);
+    return session;
+  }
+
+  function isSecure(request: Request | undefined): boolean {
+    if (cookie.secure !== "auto") return cookie.secure;
+    const url = request?.url ?? "";
+    if (!url.startsWith("http:")) return true;
+    let host: string;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      return true;
+    }
+    if (isLoopback(host)) return false;
+    if (!warnedInsecure) {
+      warnedInsecure = true;
+      console.warn(
+        `websession: sending a Secure cookie in reply to a plain-http request for ${host}; browsers drop it unless the client really uses https (behind a TLS proxy this is fine). Set cookie.secure to silence this.`,
+      );
+    }
+    return true;
+  }
+
+  // Decides what the session needs on the wire: a Set-Cookie value (or null) and whether to Vary.
+  async function decide(session: Session<Data>, i: SessionInternals): Promise<string | null> {
+    const state = i.state;
+    const secure = isSecure(requests.get(session));
+    const empty = state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
+    let modified = i.modified;
+    if (!modified && i.snapshot !== undefined && snapshotOf(state.data) !== i.snapshot) modified = true;
+    if (empty) return modified || i.destroyed ? serializeDeleteCookie(cookie, secure) : null;
+
+    const nowS = Math.floor(now() / 1000);
+    const refreshDue =
+      state.permanent &&
+      !i.isNew &&
+      (config.refresh === true || (config.refresh !== false && nowS - state.lastActive >= config.refresh));
+    if (!modified && !refreshDue && !state.stale) return null;
+
+    const fresh = i.isNew || i.regenerated || state.created === 0;
+    const written: SessionState = {
+      ...state,
+      created: fresh ? nowS : state.created,
+      lastActive: nowS,
+      nonce: i.regenerated ? base64urlEncode(randomBytes(9)) : state.nonce,
+    };
+    const value = await codec.encode(written);
+    if (cookie.name.length + value.length > MAX_COOKIE_SIZE) {
+      throw new SessionError(
+        "cookie_too_large",
+        `the session cookie would be ${cookie.name.length + value.length} bytes (name + value), over the ${MAX_COOKIE_SIZE}-byte limit browsers enforce; store less in the session or use a server-side store. Nothing was written; the previous cookie stays.`,
+      );
+    }
+    if (!state.permanent) return serializeSetCookie(cookie, value, { secure });
+    let maxAge = config.lifetime;
+    if (config.absoluteLifetime !== undefined) maxAge = Math.min(maxAge, written.created + config.absoluteLifetime - nowS);
+    return serializeSetCookie(cookie, value, { maxAge, expires: (nowS + maxAge) * 1000, secure });
+  }
+
+  const decisions = new WeakMap<Session<Data>, string | null>();
+
+  async function commit(session: Session<Data>, response: Response): Promise<Response> {
+    if (!(response instanceof Response)) throw new TypeError("commit(session, response) needs a Response");
+    const i = sessionInternals(session);
+    if (!i.accessed) return response;
+    let setCookie = decisions.get(session);
+    if (setCookie === undefined) {
+      setCookie = await decide(session, i);
+      decisions.set(session, setCookie);
+      i.committed = true;
+    }
+    return withSessionHeaders(response, cookie.name, setCookie);
+  }
+
+  function handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>): (request: Request, ...args: Args) => Promise<Response> {
+    return async (request, ...args) => {
+      const session = await load(request);
+      const response = await handler(request, session, ...args);
+      return commit(session, response);
+    };
+  }
+
+  return { load, commit, handle };
+}
+
+function createCodec(config: ResolvedOptions): Codec {
+  switch (config.format) {
+    case "signed":
+      return signedCodec(config.secrets, config.cookie.name);
+  }
+}
+
+/** Whether `host` (a URL hostname) is a loopback name or address. */
+export function isLoopback(host: string): boolean {
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
+/**
+ * A Response like `response` with `Vary: Cookie` merged in and, when given, the session's
+ * `Set-Cookie` (replacing any the handler set for the same name: one per name). A copy is
+ * made, so immutable and shared responses are never changed.
+ */
+function withSessionHeaders(response: Response, name: string, setCookie: string | null): Response {
+  const headers = new Headers(response.headers);
+  if (setCookie !== null) {
+    const others = headers.getSetCookie();
+    if (others.some((c) => c.startsWith(`${name}=`))) {
+      headers.delete("Set-Cookie");
+      for (const c of others) if (!c.startsWith(`${name}=`)) headers.append("Set-Cookie", c);
+    }
+    headers.append("Set-Cookie", setCookie);
+    // Keep responses that set the session cookie out of shared caches, unless the app chose.
+    if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private");
+  }
+  const vary = headers.get("Vary");
+  if (vary === null) headers.set("Vary", "Cookie");
+  else if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
+  if (response.status < 200) {
+    // 101 (WebSocket upgrades) cannot be rebuilt with the Response constructor.
+    try {
+      for (const [k, v] of headers) if (k !== "set-cookie") response.headers.set(k, v);
+      if (setCookie !== null) response.headers.append("Set-Cookie", setCookie);
+    } catch {
+      // Immutable 1xx: nothing more can be done; the session is not written.
+    }
+    return response;
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
