@@ -1,95 +1,67 @@
-// The demo: Flask's classic login example, grown a little (flash messages, "remember me",
-// a page showing what the session holds). Written once with Hono; the entry points in this
-// folder run it on Node, Deno, Bun and Cloudflare Workers.
+// The demo app (login / logout / flash) as one fetch-style handler: the Deno, Bun and Workers
+// examples serve it through their adapters, the Hono example reuses its pieces.
 
-import { Hono } from "hono";
-import { session } from "../adapters/hono.ts";
-import type { SessionsOptions } from "../src/index.ts";
+import { generateSecret } from "../src/secret.ts";
+import type { Session } from "../src/session.ts";
 
 /** What the demo keeps in the session. */
-export interface DemoData {
-  username?: string;
-  loggedInAt?: number;
-  [key: string]: unknown;
+export type Data = { user?: string };
+
+/** Handles `/`, `/me`, `POST /login` and `POST /logout`; anything else is a 404 that never touches the session. */
+export async function app(request: Request, session: Session<Data>): Promise<Response> {
+  const url = new URL(request.url);
+  const route = `${request.method} ${url.pathname}`;
+  if (route === "GET /") return page(session);
+  if (route === "GET /me") return Response.json({ user: session.get("user") ?? null });
+  if (route === "POST /login") {
+    const form = await request.formData();
+    logIn(session, String(form.get("user") ?? ""));
+    return Response.redirect(new URL("/", url), 303);
+  }
+  if (route === "POST /logout") {
+    logOut(session);
+    return Response.redirect(new URL("/", url), 303);
+  }
+  return new Response("Not found\n", { status: 404 });
 }
 
-/** The demo app for the given session options (a secret at least). */
-export function createDemoApp(options: SessionsOptions): Hono<{ Variables: { session: import("../src/index.ts").Session<DemoData> } }> {
-  const app = new Hono<{ Variables: { session: import("../src/index.ts").Session<DemoData> } }>();
-  app.use(session<DemoData>(options));
-
-  app.get("/", (c) => {
-    const s = c.get("session");
-    const username = s.get("username");
-    const body = username
-      ? `<p>Logged in as <strong>${escape(username)}</strong>.</p><p><a href="/session">What the session holds</a> · <a href="/logout">Log out</a></p>`
-      : `<p>You are not logged in.</p><p><a href="/login">Log in</a></p>`;
-    return c.html(page("websession demo", flashes(s.flashes({ withCategories: true })) + body));
-  });
-
-  app.get("/login", (c) =>
-    c.html(
-      page(
-        "Log in",
-        `<form method="post" action="/login">
-          <p><label>Username <input name="username" required maxlength="64" autofocus></label></p>
-          <p><label><input type="checkbox" name="remember" value="1"> Remember me</label></p>
-          <p><button type="submit">Log in</button></p>
-        </form>`,
-      ),
-    ),
-  );
-
-  app.post("/login", async (c) => {
-    const form = await c.req.formData();
-    const username = String(form.get("username") ?? "").trim().slice(0, 64);
-    if (username === "") return c.redirect("/login");
-    const s = c.get("session");
-    s.regenerate(); // a new token on every login, against session fixation
-    s.set("username", username);
-    s.set("loggedInAt", Date.now());
-    s.permanent = form.get("remember") === "1";
-    s.flash(`You were logged in as ${username}.`);
-    return c.redirect("/");
-  });
-
-  app.get("/logout", (c) => {
-    const s = c.get("session");
-    s.pop("username");
-    s.pop("loggedInAt");
-    s.permanent = false;
-    s.flash("You were logged out.");
-    return c.redirect("/");
-  });
-
-  app.get("/session", (c) => {
-    const s = c.get("session");
-    const rows = s.entries().map(([k, v]) => `<tr><td>${escape(k)}</td><td><code>${escape(JSON.stringify(v))}</code></td></tr>`).join("");
-    const lifetime = options.lifetime ?? 31 * 24 * 3600;
-    const expiry = s.permanent
-      ? `permanent: the cookie lives ${Math.round(lifetime / 86400)} days from the last visit (refreshed on each visit)`
-      : "a browser-session cookie: it ends when the browser closes";
-    return c.html(
-      page(
-        "Your session",
-        `<table><tr><th>key</th><th>value</th></tr>${rows}</table><p>Expiry: ${expiry}.</p><p><a href="/">Home</a></p>`,
-      ),
-    );
-  });
-
-  return app;
+/** Logs `user` in: a new token against session fixation, and a message for the next page. */
+export function logIn(session: Session<Data>, user: string): void {
+  const name = user.trim();
+  if (name === "") {
+    session.flash("Enter a user name.", "error");
+    return;
+  }
+  session.regenerate();
+  session.set("user", name);
+  session.flash(`Logged in as ${name}.`);
 }
 
-function flashes(messages: Array<[string, string]>): string {
-  return messages.map(([category, text]) => `<p class="flash ${escape(category)}" role="status">${escape(text)}</p>`).join("");
+/** Logs out: the session is emptied, only the goodbye message is kept for the next page. */
+export function logOut(session: Session<Data>): void {
+  session.destroy();
+  session.flash("Logged out.");
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}.flash{background:#e8f4ea;border-left:4px solid #3a7d44;padding:.5rem 1rem}td,th{padding:.2rem .8rem;text-align:left;border-bottom:1px solid #ddd}</style>
-</head><body><h1>${escape(title)}</h1>${body}</body></html>`;
+/** The one page: flashed messages, then a login or a logout form. */
+export function page(session: Session<Data>): Response {
+  const flashes = session.flashes({ withCategories: true }).map(([category, message]) => `<p class="${escape(category)}">${escape(message)}</p>`);
+  const user = session.get("user");
+  const body =
+    user === undefined
+      ? `<p>You are not logged in.</p><form method="post" action="/login"><input name="user" placeholder="name"> <button>Log in</button></form>`
+      : `<p>Logged in as <b>${escape(user)}</b>.</p><form method="post" action="/logout"><button>Log out</button></form>`;
+  const html = `<!doctype html><meta charset="utf-8"><title>websession demo</title>\n${flashes.join("\n")}\n${body}\n`;
+  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+/** `value` when set; otherwise a random secret for this process, with a warning (sessions end on restart). */
+export function secretOrRandom(value: string | undefined): string {
+  if (value !== undefined && value !== "") return value;
+  console.warn("SESSION_SECRET is not set: using a random secret, so sessions end when the server restarts.");
+  return generateSecret();
 }
 
 function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

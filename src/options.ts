@@ -3,12 +3,21 @@
 import { resolveCookieOptions } from "./cookie.ts";
 import type { CookieOptions, ResolvedCookieOptions } from "./cookie.ts";
 import type { InvalidReason } from "./codecs/codec.ts";
-import { describe } from "./errors.ts";
+import { SessionError, describe } from "./errors.ts";
 import { checkSecretPolicy, normalizeSecrets } from "./secret.ts";
 import type { Secret } from "./secret.ts";
+import { checkStore, checkStoreTimeout } from "./stores/backend.ts";
+import type { SessionStore } from "./stores/store.ts";
 
 /** The cookie formats. */
-export type SessionFormat = "signed";
+export type SessionFormat = "signed" | "sealed" | "flask";
+
+/**
+ * What happens when the session's cookie would exceed 4096 bytes of name + value: `"error"`
+ * throws `SessionError` (`cookie_too_large`) at commit; `"chunk"` spreads it over the cookies
+ * `name.0`, `name.1`, ... (at most `MAX_CHUNKS`).
+ */
+export type OversizePolicy = "error" | "chunk";
 
 /** Options of {@link createSessions}. Only `secret` is required. */
 export interface SessionsOptions {
@@ -17,8 +26,17 @@ export interface SessionsOptions {
    * keep old ones until their cookies have expired). At least 32 random bytes each.
    */
   secret: Secret | readonly Secret[];
-  /** The cookie format. Default `"signed"` (readable payload, HMAC-SHA-256). */
+  /**
+   * The cookie format. Default `"signed"` (readable payload, HMAC-SHA-256); `"sealed"`
+   * encrypts it (AES-256-GCM), so the browser can neither read nor change it.
+   */
   format?: SessionFormat;
+  /**
+   * A session too big for one cookie: `"error"` (the default) throws `SessionError`
+   * (`cookie_too_large`) at commit before anything is written; `"chunk"` splits it over
+   * `name.0`, `name.1`, ... and deletes chunks it no longer needs. Not with `format: "flask"`.
+   */
+  oversize?: OversizePolicy;
   /** Cookie name and attributes. */
   cookie?: CookieOptions;
   /**
@@ -39,6 +57,17 @@ export interface SessionsOptions {
   now?: () => number;
   /** Called with a coarse reason whenever a cookie is rejected. Never receives the cookie. */
   onInvalid?: (reason: InvalidReason) => void;
+  /**
+   * A server-side store (`memoryStore()`, `redisStore()` from `websession/redis`, `kvStore()`
+   * from `websession/kv`, or your own): the cookie then holds only a random id and the data
+   * lives in the store, keyed by a hash of the id. Default: none (the data is in the cookie).
+   */
+  store?: SessionStore;
+  /**
+   * Milliseconds the store may take for the store calls of one load or commit before the
+   * request fails closed with `SessionError` (`store_unavailable`). Default 2000.
+   */
+  storeTimeout?: number;
   /** Accept secrets that fail the secret policy (for tests and legacy keys only). */
   unsafeAllowWeakSecret?: boolean;
 }
@@ -47,19 +76,28 @@ export interface SessionsOptions {
 export interface ResolvedOptions {
   readonly secrets: readonly Secret[];
   readonly format: SessionFormat;
+  readonly oversize: OversizePolicy;
   readonly cookie: ResolvedCookieOptions;
   readonly lifetime: number;
   readonly absoluteLifetime: number | undefined;
   readonly refresh: boolean | number;
   readonly now: () => number;
   readonly onInvalid: ((reason: InvalidReason) => void) | undefined;
+  /** The server-side store, when sessions live in one. */
+  readonly store?: SessionStore | undefined;
+  /** Milliseconds a load's or commit's store calls may take. */
+  readonly storeTimeout?: number;
 }
 
 const DAY = 24 * 3600;
 /** 6265bis 5.5: user agents cap cookie lifetimes at 400 days. */
 export const MAX_LIFETIME = 400 * DAY;
-const FORMATS: readonly SessionFormat[] = ["signed"];
-const KEYS = new Set(["secret", "format", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "unsafeAllowWeakSecret"]);
+const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
+// Formats whose cookie another program reads, which knows nothing of chunks, and why.
+const UNCHUNKABLE: Readonly<Record<string, string>> = {
+  flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
+};
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "unsafeAllowWeakSecret"]);
 
 /** Validates `options`, throwing `TypeError`, `RangeError` or `SessionError` with what to change. */
 export function resolveOptions(options: SessionsOptions): ResolvedOptions {
@@ -70,16 +108,30 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
     if (!KEYS.has(key)) throw new TypeError(`option ${key} is unknown; valid options: ${[...KEYS].join(", ")}`);
   }
   const format = options.format ?? "signed";
+  const oversize = options.oversize ?? "error";
+  if (oversize !== "error" && oversize !== "chunk") throw new TypeError(`option oversize is invalid: ${describe(oversize)}; use "error" or "chunk"`);
+  if (oversize === "chunk" && typeof format === "string" && Object.hasOwn(UNCHUNKABLE, format)) {
+    throw new TypeError(`option oversize: "chunk" cannot be used with format: "${format}": ${UNCHUNKABLE[format]}; keep the session under 4096 bytes, or use a server-side store`);
+  }
   if (!FORMATS.includes(format)) throw new TypeError(`option format is invalid: ${describe(format)}; use ${FORMATS.map((f) => `"${f}"`).join(" or ")}`);
   const allowWeak = options.unsafeAllowWeakSecret ?? false;
   if (typeof allowWeak !== "boolean") throw new TypeError(`option unsafeAllowWeakSecret must be a boolean, got ${describe(allowWeak)}`);
   const secrets = normalizeSecrets(options.secret);
   if (!allowWeak) {
-    secrets.forEach((s, i) => checkSecretPolicy(s, secrets.length > 1 ? `option secret[${i}]` : "option secret"));
+    try {
+      secrets.forEach((s, i) => checkSecretPolicy(s, secrets.length > 1 ? `option secret[${i}]` : "option secret"));
+    } catch (error) {
+      // Sharing sessions with Flask means using its existing SECRET_KEY, weak or not: say how.
+      if (format !== "flask" || !(error instanceof SessionError)) throw error;
+      throw new SessionError(error.code, `${error.message}. To share sessions with a Flask app whose SECRET_KEY fails this policy, set unsafeAllowWeakSecret: true, and replace that key soon (new key first, the old one as a fallback until its cookies expire)`);
+    }
   }
   const cookie = resolveCookieOptions(options.cookie);
   const lifetime = seconds("lifetime", options.lifetime ?? 31 * DAY);
   const absoluteLifetime = options.absoluteLifetime === undefined ? undefined : seconds("absoluteLifetime", options.absoluteLifetime);
+  if (absoluteLifetime !== undefined && format === "flask") {
+    throw new TypeError(`option absoluteLifetime cannot be enforced with format: "flask": Flask's cookie carries one timestamp (its last write), not the creation time; remove absoluteLifetime, or use format "signed" or "sealed"`);
+  }
   const refresh = options.refresh ?? true;
   if (typeof refresh !== "boolean") {
     if (typeof refresh !== "number" || !Number.isInteger(refresh) || refresh < 0 || refresh >= lifetime) {
@@ -90,7 +142,12 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
   if (typeof now !== "function") throw new TypeError(`option now must be a function returning milliseconds, got ${describe(now)}`);
   const onInvalid = options.onInvalid;
   if (onInvalid !== undefined && typeof onInvalid !== "function") throw new TypeError(`option onInvalid must be a function, got ${describe(onInvalid)}`);
-  return { secrets, format, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid };
+  const store = checkStore(options.store);
+  const storeTimeout = checkStoreTimeout(options.storeTimeout);
+  if (store !== undefined && format !== "signed") {
+    throw new TypeError(`option format: "${format}" applies to cookie sessions; with option store the cookie holds only a random id, so remove format`);
+  }
+  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout };
 }
 
 function seconds(name: string, value: unknown): number {

@@ -3,15 +3,21 @@
 //   load:   Cookie header -> codec.decode -> time rules -> Session
 //   commit: Session -> decide (modified? refresh due? emptied?) -> codec.encode -> Set-Cookie, Vary
 
+import { collectChunks, maxChunkedLength, splitIntoChunks, staleCookieNames } from "./chunks.ts";
+import type { SentCookies } from "./chunks.ts";
 import type { Codec, InvalidReason } from "./codecs/codec.ts";
+import { flaskCodec } from "./codecs/flask.ts";
+import { sealedCodec } from "./codecs/sealed.ts";
 import { signedCodec } from "./codecs/signed.ts";
 import { readCookie, serializeDeleteCookie, serializeSetCookie } from "./cookie.ts";
+import type { ResolvedCookieOptions, SetCookieParts } from "./cookie.ts";
 import { base64urlEncode, randomBytes } from "./encoding.ts";
 import { SessionError } from "./errors.ts";
 import { resolveOptions } from "./options.ts";
 import type { ResolvedOptions, SessionsOptions } from "./options.ts";
 import { Session, sessionInternals, snapshotOf } from "./session.ts";
 import type { SessionData, SessionInternals, SessionState } from "./session.ts";
+import { storeBackend } from "./stores/backend.ts";
 
 /** 6265bis 5.6/5.7: browsers ignore a cookie whose name plus value exceeds 4096 octets. */
 export const MAX_COOKIE_SIZE = 4096;
@@ -25,12 +31,16 @@ export type SessionHandler<Data extends SessionData, Args extends unknown[] = []
 
 /** What {@link createSessions} returns. */
 export interface Sessions<Data extends SessionData = SessionData> {
-  /** The session of `request`. Never throws for anything in the request: a bad cookie is a fresh session. */
+  /**
+   * The session of `request`. Never throws for anything in the request: a bad cookie is a fresh
+   * session. With a store, rejects with `SessionError` (`store_unavailable`) when the store
+   * fails or times out (answer 503; the client's cookie stays as it is).
+   */
   load(request: Request): Promise<Session<Data>>;
   /**
    * A Response carrying the `Set-Cookie` and `Vary` the session needs (a copy when headers
    * must change, so immutable responses work). Throws `SessionError` (`cookie_too_large`,
-   * `unserializable`) before writing anything when the session cannot be stored.
+   * `unserializable`, `store_unavailable`) before writing anything when the session cannot be stored.
    */
   commit(session: Session<Data>, response: Response): Promise<Response>;
   /** Wraps a handler: load, call, commit. Extra arguments (env, ctx, info) are passed through. */
@@ -57,7 +67,10 @@ export interface Sessions<Data extends SessionData = SessionData> {
 export function createSessions<Data extends SessionData = SessionData>(options: SessionsOptions): Sessions<Data> {
   const config = resolveOptions(options);
   const codec = createCodec(config);
+  const backend = config.store === undefined ? undefined : storeBackend(config, config.store);
   const { cookie, now, onInvalid } = config;
+  const chunking = config.oversize === "chunk";
+  const maxToken = maxTokenLength(config);
   let keysReady = false;
   let warnedInsecure = false;
   const settled = codec.ready.then(() => {
@@ -66,6 +79,8 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
   // Keep an early failure (there should be none) from surfacing as an unhandled rejection.
   settled.catch(() => {});
   const requests = new WeakMap<Session<Data>, Request>();
+  // With chunking: which of name, name.0, name.1, ... each session's browser holds.
+  const sentCookies = new WeakMap<Session<Data>, SentCookies>();
 
   function reject(reason: InvalidReason): null {
     if (onInvalid !== undefined) {
@@ -89,15 +104,16 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
   }
 
   // All values sent under the cookie name; two different valid ones are ambiguous (a tossed
-  // cookie), and then no session is used at all.
-  function pick(values: string[], decode: (token: string) => SessionState | InvalidReason): SessionState | null {
+  // cookie), and then no session is used at all. `null`: a chunk name came with two values.
+  function pick(values: string[] | null, decode: (token: string) => SessionState | InvalidReason): SessionState | null {
+    if (values === null) return reject("ambiguous");
     if (values.length === 0) return null;
     let found: SessionState | null = null;
     let foundToken: string | undefined;
     let firstReason: InvalidReason | undefined;
     for (const token of values) {
       if (token === foundToken) continue;
-      const result = token.length > MAX_COOKIE_SIZE ? "malformed" : decode(token);
+      const result = token.length > maxToken ? "malformed" : decode(token);
       if (typeof result === "string") {
         firstReason ??= result;
         continue;
@@ -113,20 +129,28 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
   async function load(request: Request): Promise<Session<Data>> {
     if (!keysReady) await settled;
     const header = request.headers.get("cookie");
+    if (backend !== undefined) {
+      // Server-side: the store is read now, since a Session's methods are synchronous.
+      const stored = new Session<Data>(await backend.load(header));
+      requests.set(stored, request);
+      return stored;
+    }
+    const sent = chunking ? collectChunks(header, cookie.name) : undefined;
     let session: Session<Data>;
     if (codec.decodeSync !== undefined) {
       const decodeSync = codec.decodeSync;
-      session = new Session<Data>(() => pick(readCookie(header, cookie.name), decodeSync));
+      session = new Session<Data>(() => pick(sent !== undefined ? sent.tokens : readCookie(header, cookie.name), decodeSync));
     } else {
-      const values = readCookie(header, cookie.name);
+      const values = sent !== undefined ? sent.tokens : readCookie(header, cookie.name);
       const results = new Map<string, SessionState | InvalidReason>();
       for (const token of new Set(values)) {
-        results.set(token, token.length > MAX_COOKIE_SIZE ? "malformed" : await codec.decode!(token));
+        results.set(token, token.length > maxToken ? "malformed" : await codec.decode!(token));
       }
       const state = pick(values, (token) => results.get(token)!);
       session = new Session<Data>(() => state);
     }
     requests.set(session, request);
+    if (sent !== undefined) sentCookies.set(session, sent);
     return session;
   }
 
@@ -150,14 +174,39 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
     return true;
   }
 
-  // Decides what the session needs on the wire: a Set-Cookie value (or null) and whether to Vary.
-  async function decide(session: Session<Data>, i: SessionInternals): Promise<string | null> {
+  // The options for cookie `name`: the session cookie's own, or the same attributes for a chunk.
+  function named(name: string): ResolvedCookieOptions {
+    return name === cookie.name ? cookie : { ...cookie, name };
+  }
+
+  // Deletions of whatever the browser holds under the session's names (with chunking) that
+  // this response does not write, so its jar ends up holding exactly what was written.
+  function deleteStale(session: Session<Data>, written: string[], secure: boolean): string[] {
+    const sent = sentCookies.get(session);
+    if (sent === undefined) return [];
+    return staleCookieNames(sent, cookie.name, written).map((name) => serializeDeleteCookie(named(name), secure));
+  }
+
+  // The Set-Cookie values that write `value`: one cookie when it fits, else chunks (when
+  // chunking; splitIntoChunks throws past MAX_CHUNKS, before any header exists).
+  function setCookies(session: Session<Data>, value: string, parts: SetCookieParts): string[] {
+    const cookies = cookie.name.length + value.length <= MAX_COOKIE_SIZE ? [{ name: cookie.name, value }] : splitIntoChunks(cookie.name, value);
+    const lines = cookies.map((c) => serializeSetCookie(named(c.name), c.value, parts));
+    return [...lines, ...deleteStale(session, cookies.map((c) => c.name), parts.secure)];
+  }
+
+  // Decides what the session needs on the wire: the Set-Cookie values (or null) and whether to Vary.
+  async function decide(session: Session<Data>, i: SessionInternals): Promise<string[] | null> {
     const state = i.state;
     const secure = isSecure(requests.get(session));
+    if (backend !== undefined) {
+      const line = await backend.commit(i, secure);
+      return line === null ? null : [line];
+    }
     const empty = state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
     let modified = i.modified;
     if (!modified && i.snapshot !== undefined && snapshotOf(state.data) !== i.snapshot) modified = true;
-    if (empty) return modified || i.destroyed ? serializeDeleteCookie(cookie, secure) : null;
+    if (empty) return modified || i.destroyed ? [serializeDeleteCookie(cookie, secure), ...deleteStale(session, [cookie.name], secure)] : null;
 
     const nowS = Math.floor(now() / 1000);
     const refreshDue =
@@ -174,19 +223,19 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
       nonce: i.regenerated ? base64urlEncode(randomBytes(9)) : state.nonce,
     };
     const value = await codec.encode(written);
-    if (cookie.name.length + value.length > MAX_COOKIE_SIZE) {
+    if (!chunking && cookie.name.length + value.length > MAX_COOKIE_SIZE) {
       throw new SessionError(
         "cookie_too_large",
         `the session cookie would be ${cookie.name.length + value.length} bytes (name + value), over the ${MAX_COOKIE_SIZE}-byte limit browsers enforce; store less in the session or use a server-side store. Nothing was written; the previous cookie stays.`,
       );
     }
-    if (!state.permanent) return serializeSetCookie(cookie, value, { secure });
+    if (!state.permanent) return setCookies(session, value, { secure });
     let maxAge = config.lifetime;
     if (config.absoluteLifetime !== undefined) maxAge = Math.min(maxAge, written.created + config.absoluteLifetime - nowS);
-    return serializeSetCookie(cookie, value, { maxAge, expires: (nowS + maxAge) * 1000, secure });
+    return setCookies(session, value, { maxAge, expires: (nowS + maxAge) * 1000, secure });
   }
 
-  const decisions = new WeakMap<Session<Data>, string | null>();
+  const decisions = new WeakMap<Session<Data>, string[] | null>();
 
   async function commit(session: Session<Data>, response: Response): Promise<Response> {
     if (!(response instanceof Response)) throw new TypeError("commit(session, response) needs a Response");
@@ -198,7 +247,7 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
       decisions.set(session, setCookie);
       i.committed = true;
     }
-    return withSessionHeaders(response, cookie.name, setCookie);
+    return withSessionHeaders(response, setCookie);
   }
 
   function handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>): (request: Request, ...args: Args) => Promise<Response> {
@@ -215,8 +264,17 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
 function createCodec(config: ResolvedOptions): Codec {
   switch (config.format) {
     case "signed":
-      return signedCodec(config.secrets, config.cookie.name);
+      return signedCodec(config.secrets, config.cookie.name, { maxTokenLength: maxTokenLength(config) });
+    case "sealed":
+      return sealedCodec(config.secrets, config.cookie.name, { maxTokenLength: maxTokenLength(config) });
+    case "flask":
+      return flaskCodec(config.secrets);
   }
+}
+
+// The longest token read from a request: one cookie's worth, or all that chunks can carry.
+function maxTokenLength(config: ResolvedOptions): number {
+  return config.oversize === "chunk" ? maxChunkedLength(config.cookie.name) : MAX_COOKIE_SIZE;
 }
 
 /** Whether `host` (a URL hostname) is a loopback name or address. */
@@ -231,18 +289,20 @@ export function isLoopback(host: string): boolean {
 
 /**
  * A Response like `response` with `Vary: Cookie` merged in and, when given, the session's
- * `Set-Cookie` (replacing any the handler set for the same name: one per name). A copy is
- * made, so immutable and shared responses are never changed.
+ * `Set-Cookie` values (replacing any the handler set for the same names: one per name). A
+ * copy is made, so immutable and shared responses are never changed.
  */
-function withSessionHeaders(response: Response, name: string, setCookie: string | null): Response {
+function withSessionHeaders(response: Response, setCookies: readonly string[] | null): Response {
   const headers = new Headers(response.headers);
-  if (setCookie !== null) {
+  if (setCookies !== null) {
+    const prefixes = setCookies.map((c) => c.slice(0, c.indexOf("=") + 1));
+    const ours = (c: string): boolean => prefixes.some((p) => c.startsWith(p));
     const others = headers.getSetCookie();
-    if (others.some((c) => c.startsWith(`${name}=`))) {
+    if (others.some(ours)) {
       headers.delete("Set-Cookie");
-      for (const c of others) if (!c.startsWith(`${name}=`)) headers.append("Set-Cookie", c);
+      for (const c of others) if (!ours(c)) headers.append("Set-Cookie", c);
     }
-    headers.append("Set-Cookie", setCookie);
+    for (const c of setCookies) headers.append("Set-Cookie", c);
     // Keep responses that set the session cookie out of shared caches, unless the app chose.
     if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private");
   }
@@ -253,7 +313,7 @@ function withSessionHeaders(response: Response, name: string, setCookie: string 
     // 101 (WebSocket upgrades) cannot be rebuilt with the Response constructor.
     try {
       for (const [k, v] of headers) if (k !== "set-cookie") response.headers.set(k, v);
-      if (setCookie !== null) response.headers.append("Set-Cookie", setCookie);
+      if (setCookies !== null) for (const c of setCookies) response.headers.append("Set-Cookie", c);
     } catch {
       // Immutable 1xx: nothing more can be done; the session is not written.
     }

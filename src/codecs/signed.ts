@@ -31,8 +31,15 @@ interface SignedKey {
   readonly mac: PreparedMac;
 }
 
+/** Options of {@link signedCodec}. */
+export interface SignedCodecOptions {
+  /** The longest token accepted: 4096 for one cookie (the default), more when chunking. */
+  maxTokenLength?: number;
+}
+
 /** The `signed` codec for one cookie name and list of secrets (current first). */
-export function signedCodec(secrets: readonly Secret[], cookieName: string): Codec {
+export function signedCodec(secrets: readonly Secret[], cookieName: string, options: SignedCodecOptions = {}): Codec {
+  const maxTokenLength = options.maxTokenLength ?? 4096;
   let keys: SignedKey[] = [];
   const prefix = utf8Encoder.encode(`${cookieName}\u0000`);
   const ready = deriveKeys(secrets, LABEL).then((derived) => {
@@ -50,7 +57,7 @@ export function signedCodec(secrets: readonly Secret[], cookieName: string): Cod
     decodeSync(token: string): SessionState | InvalidReason {
       const sigStart = token.length - SIGNATURE_LENGTH;
       const kidStart = sigStart - 1 - KID_LENGTH;
-      if (kidStart < 2 || token.length > 4096 || token.charCodeAt(sigStart - 1) !== 46 || token.charCodeAt(kidStart - 1) !== 46) {
+      if (kidStart < 2 || token.length > maxTokenLength || token.charCodeAt(sigStart - 1) !== 46 || token.charCodeAt(kidStart - 1) !== 46) {
         return "malformed";
       }
       const signature = base64urlDecode(token.slice(sigStart));

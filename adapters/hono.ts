@@ -1,0 +1,46 @@
+// Hono middleware: load before next(), commit after it onto c.res.
+
+import type { MiddlewareHandler } from "hono";
+import type { SessionsOptions } from "../src/options.ts";
+import type { Session, SessionData } from "../src/session.ts";
+import { createSessions } from "../src/sessions.ts";
+
+/** The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>`. */
+export interface SessionEnv<Data extends SessionData = SessionData> {
+  Variables: { session: Session<Data> };
+}
+
+/**
+ * Hono middleware that puts the request's session in `c.get("session")` and writes it back
+ * onto `c.res` after the handler. From `websession/hono`.
+ *
+ * Options are validated when `session()` runs, so a bad configuration fails at start-up.
+ * A route that never uses the session gets no `Set-Cookie` or `Vary` (and, with the default
+ * `signed` format, no cryptography). When a handler throws, the response from the app's
+ * error handler is sent as is: changes made before the error are not written.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { session } from "websession/hono";
+ *
+ * const app = new Hono().use(session<{ user?: string }>({ secret: process.env.SESSION_SECRET! }));
+ * app.get("/", (c) => c.text(`Hello ${c.get("session").get("user") ?? "stranger"}`));
+ * ```
+ */
+export function session<Data extends SessionData = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
+  const sessions = createSessions<Data>(options);
+  return async function websession(c, next) {
+    const current = await sessions.load(c.req.raw);
+    c.set("session", current);
+    await next();
+    // Hono turns a thrown error into c.res through onError and records it in c.error.
+    if (c.error !== undefined) return;
+    const response = await sessions.commit(current, c.res);
+    if (response === c.res) return;
+    // Assigning over an existing c.res merges the old headers back in (replacing Set-Cookie
+    // and Vary with the old ones), so clear it first: the committed response is complete.
+    c.res = undefined;
+    c.res = response;
+  };
+}

@@ -1,0 +1,55 @@
+// Cloudflare Workers: a session around `export default { fetch(request, env, ctx) }`.
+
+import type { SessionsOptions } from "../src/options.ts";
+import type { SessionData } from "../src/session.ts";
+import { createSessions } from "../src/sessions.ts";
+import type { SessionHandler } from "../src/sessions.ts";
+
+/** The part of the Workers `ExecutionContext` this adapter relies on (declared structurally). */
+export interface ExecutionContext {
+  /** Keeps the invocation alive until `promise` settles, after the response has been sent. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** A Workers fetch handler: `export default { fetch }`. */
+export type WorkerFetch<Env, Ctx> = (request: Request, env: Env, ctx: Ctx) => Promise<Response>;
+
+/**
+ * Wraps a Workers fetch handler: `handler(request, session, env, ctx)`. From `websession/workers`.
+ *
+ * `options` may be a function of `env`, so the secret comes from a secret binding. It runs
+ * once per `env` object (once per isolate), so keys are derived once, not on every request.
+ *
+ * @example
+ * ```ts
+ * import { withSession } from "websession/workers";
+ *
+ * interface Env { SESSION_SECRET: string }
+ * export default {
+ *   fetch: withSession(
+ *     (env: Env) => ({ secret: env.SESSION_SECRET }),
+ *     (request, session) => new Response(`Hello ${session.get("user") ?? "stranger"}`),
+ *   ),
+ * };
+ * ```
+ */
+export function withSession<Data extends SessionData = SessionData, Env = unknown, Ctx extends ExecutionContext = ExecutionContext>(
+  options: SessionsOptions | ((env: Env) => SessionsOptions),
+  handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
+): WorkerFetch<Env, Ctx> {
+  // Store writes that may finish after the response belong in ctx.waitUntil: ctx is passed
+  // through handle() untouched, so the core can hand its pending writes to it.
+  if (typeof options !== "function") return createSessions<Data>(options).handle(handler);
+  const perEnv = new WeakMap<object, WorkerFetch<Env, Ctx>>();
+  return function fetch(request, env, ctx) {
+    if (typeof env !== "object" || env === null) {
+      throw new TypeError(`withSession: options is a function of env, but fetch was called with env ${String(env)}; pass the Worker's env object`);
+    }
+    let handle = perEnv.get(env);
+    if (handle === undefined) {
+      handle = createSessions<Data>(options(env)).handle(handler);
+      perEnv.set(env, handle);
+    }
+    return handle(request, env, ctx);
+  };
+}

@@ -1,0 +1,372 @@
+// Server-side sessions: the cookie holds a random id, the store holds the data under a hash
+// of it. load() and commit() for store mode; sessions.ts calls into this module.
+//
+//   id  = base64url(32 bytes from crypto.getRandomValues)          ; 43 chars, never stored
+//   key = base64url(SHA-256(id))                                   ; what the store sees
+//
+// Ids are checked (exact length, strict base64url) before any store call and never adopted:
+// an id the store does not hold is a fresh session, and its first write mints a new id.
+// Writes carry only the top-level keys whose JSON changed, as a patch that applies only to
+// an existing record, so a concurrent destroy() wins and different keys never overwrite
+// each other. Every store call runs under a deadline; failures become
+// SessionError("store_unavailable") before any header is written.
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { InvalidReason } from "../codecs/codec.ts";
+import { readCookie, serializeDeleteCookie, serializeSetCookie } from "../cookie.ts";
+import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";
+import { SessionError, describe } from "../errors.ts";
+import { assertLosslessJson } from "../json.ts";
+import type { ResolvedOptions } from "../options.ts";
+import { snapshotOf } from "../session.ts";
+import type { Flash, SessionInternals, SessionState } from "../session.ts";
+import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+
+/** Length of a session id: 32 random bytes in base64url without padding. */
+export const ID_LENGTH = 43;
+/** Default milliseconds a store call may take before the request fails closed. */
+export const DEFAULT_STORE_TIMEOUT = 2000;
+/** Seconds a stored timestamp may be ahead of this server's clock. */
+const CLOCK_SKEW = 60;
+/** More distinct well-formed ids under one cookie name than this is ambiguous without lookups. */
+const MAX_IDS = 4;
+const DATA = "d:";
+
+/** What the store mode needs from createSessions; built by {@link storeBackend}. */
+export interface StoreBackend {
+  /** The session state for a Cookie header, or `null` for a fresh session. Throws `store_unavailable`. */
+  load(header: string | null): Promise<SessionState | null>;
+  /** Writes what changed; returns the Set-Cookie value, or `null` when none is needed. */
+  commit(i: SessionInternals, secure: boolean): Promise<string | null>;
+}
+
+/** Validates the `store` option: an object with `get`, `set` and `delete` (and optionally `patch`). */
+export function checkStore(value: unknown): SessionStore | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<Record<keyof SessionStore, unknown>> | null;
+  const missing = typeof v === "object" && v !== null ? (["get", "set", "delete"] as const).filter((m) => typeof v[m] !== "function") : ["get", "set", "delete"];
+  if (missing.length > 0) {
+    throw new TypeError(`option store must be a SessionStore with get, set and delete methods (missing ${missing.join(", ")}), got ${describe(value)}; use memoryStore(), redisStore() or kvStore()`);
+  }
+  if (v!.patch !== undefined && typeof v!.patch !== "function") throw new TypeError(`option store.patch must be a function when present, got ${describe(v!.patch)}`);
+  const interval = v!.touchInterval;
+  if (interval !== undefined && (typeof interval !== "number" || !Number.isInteger(interval) || interval < 0)) {
+    throw new RangeError(`option store.touchInterval is invalid: ${describe(interval)}; use whole seconds, 0 or more`);
+  }
+  return value as SessionStore;
+}
+
+/** Validates the `storeTimeout` option (milliseconds). */
+export function checkStoreTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_STORE_TIMEOUT;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 60_000) {
+    throw new RangeError(`option storeTimeout is invalid: ${describe(value)}; use whole milliseconds from 1 to 60000`);
+  }
+  return value;
+}
+
+/** A new session id: 256 bits from the platform's CSPRNG, 43 base64url characters. */
+export function newSessionId(): string {
+  return base64urlEncode(randomBytes(32));
+}
+
+/** Whether `value` has the exact shape of a session id (checked before any store call). */
+export function isSessionId(value: string): boolean {
+  return value.length === ID_LENGTH && base64urlDecode(value) !== null;
+}
+
+/** The store key of a session id: base64url(SHA-256(id)). A store dump yields no live id. */
+export function storeKeyOf(id: string): string {
+  return base64urlEncode(sha256(utf8Encoder.encode(id)));
+}
+
+// What load() learned from the store, carried to commit() in SessionState.extra.
+class Loaded {
+  constructor(
+    readonly id: string,
+    readonly key: string,
+    /** Top-level key -> JSON text as stored. */
+    readonly values: Map<string, string>,
+    readonly flashes: string | undefined,
+    readonly permanent: boolean,
+    readonly created: number,
+    readonly lastActive: number,
+  ) {}
+}
+
+/** The store mode for one configuration. */
+export function storeBackend(config: ResolvedOptions, store: SessionStore): StoreBackend {
+  const { cookie, lifetime, absoluteLifetime, refresh, now, onInvalid } = config;
+  const timeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT;
+  const touchInterval = store.touchInterval ?? 0;
+
+  function reject(reason: InvalidReason): null {
+    if (onInvalid !== undefined) {
+      try {
+        onInvalid(reason);
+      } catch {
+        // A failing hook must not turn a bad cookie into a 500.
+      }
+    }
+    return null;
+  }
+
+  // Runs one store call under the deadline of the load or commit it belongs to. Rejections
+  // and hangs become store_unavailable; a late settlement of a timed-out call is ignored.
+  function call<T>(deadline: number, operation: string, run: () => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
+    try {
+      pending = Promise.resolve(run());
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, fail) => {
+      timer = setTimeout(
+        () => fail(new SessionError("store_unavailable", `the session store did not answer ${operation} within ${timeout} ms; failing closed`)),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    const settled = pending.then(
+      (value) => value,
+      (error: unknown) => {
+        if (error instanceof SessionError) throw error;
+        throw new SessionError("store_unavailable", `the session store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`, { cause: error });
+      },
+    );
+    return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+  }
+
+  // The state a stored record describes, or null for anything that is not one of our records.
+  function parse(record: unknown, id: string, key: string): SessionState | null {
+    if (typeof record !== "object" || record === null || Array.isArray(record)) return null;
+    const values = new Map<string, string>();
+    const data = new Map<string, unknown>();
+    let k: unknown, c: unknown, a: unknown, p: unknown, f: unknown;
+    for (const field of Object.keys(record)) {
+      const text = (record as Record<string, unknown>)[field];
+      if (typeof text !== "string") return null;
+      if (field.startsWith(DATA)) {
+        const name = field.slice(DATA.length);
+        try {
+          data.set(name, JSON.parse(text));
+        } catch {
+          return null;
+        }
+        values.set(name, text);
+      } else if (field === "k") k = text;
+      else if (field === "c") c = text;
+      else if (field === "a") a = text;
+      else if (field === "p") p = text;
+      else if (field === "f") f = text;
+      // Unknown fields are ignored: a later version may add some.
+    }
+    const created = seconds(c);
+    const lastActive = seconds(a);
+    if (k !== key || created === null || lastActive === null || (p !== undefined && p !== "1")) return null;
+    const flashes = f === undefined ? [] : parseFlashes(f as string);
+    if (flashes === null) return null;
+    const loaded = new Loaded(id, key, values, f as string | undefined, p === "1", created, lastActive);
+    return { data, flashes, permanent: loaded.permanent, created, lastActive, extra: loaded };
+  }
+
+  async function load(header: string | null): Promise<SessionState | null> {
+    const values = readCookie(header, cookie.name);
+    if (values.length === 0) return null;
+    // Syntax first: a malformed id never reaches the store.
+    const ids = [...new Set(values)].filter(isSessionId);
+    if (ids.length === 0) return reject("malformed");
+    if (ids.length > MAX_IDS) return reject("ambiguous");
+    const deadline = Date.now() + timeout;
+    const keys = ids.map(storeKeyOf);
+    const records = await Promise.all(keys.map((key) => call(deadline, "get", () => store.get(key))));
+    const nowS = Math.floor(now() / 1000);
+    let found: SessionState | undefined;
+    let reason: InvalidReason | undefined = ids.length < new Set(values).size ? "malformed" : undefined;
+    let ambiguous = false;
+    const stale: string[] = [];
+    for (let n = 0; n < ids.length; n++) {
+      const record = records[n];
+      if (record === null || record === undefined) {
+        reason ??= "unknown_id";
+        continue;
+      }
+      const state = parse(record, ids[n]!, keys[n]!);
+      if (state === null) {
+        reason ??= "malformed";
+        continue;
+      }
+      const expiry = expiryOf(state, nowS);
+      if (expiry !== undefined) {
+        // A record past its limits is never revived, even if the store forgot to expire it.
+        if (expiry === "past") stale.push(keys[n]!);
+        reason ??= "expired";
+        continue;
+      }
+      if (found !== undefined) ambiguous = true;
+      found = state;
+    }
+    if (stale.length > 0) {
+      await Promise.all(stale.map((key) => call(deadline, "delete", () => store.delete(key)).catch(() => {})));
+    }
+    if (ambiguous) return reject("ambiguous");
+    if (found === undefined) return reject(reason ?? "unknown_id");
+    return found;
+  }
+
+  // undefined: live; "past": idle or absolute limit passed; "future": timestamps ahead of the clock.
+  function expiryOf(state: SessionState, nowS: number): "past" | "future" | undefined {
+    const limit = nowS + CLOCK_SKEW;
+    if (state.created > limit || state.lastActive > limit || state.lastActive < state.created) return "future";
+    if (nowS - state.lastActive > lifetime) return "past";
+    if (absoluteLifetime !== undefined && nowS - state.created > absoluteLifetime) return "past";
+    return undefined;
+  }
+
+  // Seconds the record (and a permanent cookie) may live from now: the idle limit, cut at the absolute one.
+  function ttlOf(created: number, nowS: number): number {
+    let ttl = lifetime;
+    if (absoluteLifetime !== undefined) ttl = Math.min(ttl, created + absoluteLifetime - nowS);
+    return Math.max(1, ttl);
+  }
+
+  function idCookie(id: string, permanent: boolean, created: number, nowS: number, secure: boolean): string {
+    if (!permanent) return serializeSetCookie(cookie, id, { secure });
+    const maxAge = ttlOf(created, nowS);
+    return serializeSetCookie(cookie, id, { maxAge, expires: (nowS + maxAge) * 1000, secure });
+  }
+
+  // Without store.patch: read, merge the changed fields, write back. Not atomic (documented).
+  async function applyPatch(deadline: number, key: string, patch: StorePatch, ttl: number): Promise<boolean> {
+    if (store.patch !== undefined) return call(deadline, "patch", () => store.patch!(key, patch, ttl));
+    const current = await call(deadline, "get", () => store.get(key));
+    if (typeof current !== "object" || current === null || current.k !== key) return false;
+    const next: StoreRecord = patch.replace ? {} : { ...current };
+    for (const field of patch.delete) delete next[field];
+    for (const field of Object.keys(patch.set)) next[field] = patch.set[field]!;
+    await call(deadline, "set", () => store.set(key, next, ttl));
+    return true;
+  }
+
+  async function commit(i: SessionInternals, secure: boolean): Promise<string | null> {
+    const state = i.state;
+    const loaded = state.extra instanceof Loaded ? state.extra : undefined;
+    const nowS = Math.floor(now() / 1000);
+    const deadline = Date.now() + timeout;
+    const empty = state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
+    const touched = i.modified || (i.snapshot !== undefined && snapshotOf(state.data) !== i.snapshot);
+
+    // Emptied or destroyed: the record goes, and so does the cookie (Flask deletes an empty session).
+    if (empty) {
+      if (!touched && !i.destroyed) return null;
+      if (loaded !== undefined) await call(deadline, "delete", () => store.delete(loaded.key));
+      return serializeDeleteCookie(cookie, secure);
+    }
+
+    // A new id: a fresh session's first write, regenerate(), or destroy() followed by new data.
+    if (loaded === undefined || i.regenerated || i.destroyed) {
+      if (!touched && !i.regenerated && !i.destroyed) return null;
+      const id = newSessionId();
+      const key = storeKeyOf(id);
+      const record = fullRecord(state, key, nowS, nowS); // serialized before any store call
+      if (loaded !== undefined) {
+        // The old entry goes first: if it is already gone (destroyed meanwhile), nothing is revived.
+        const existed = await call(deadline, "delete", () => store.delete(loaded.key));
+        if (existed === false) return null;
+      }
+      await call(deadline, "set", () => store.set(key, record, ttlOf(nowS, nowS)));
+      return idCookie(id, state.permanent, nowS, nowS, secure);
+    }
+
+    const patch = touched ? diff(state, loaded, i.cleared, nowS) : null;
+    if (patch !== null) {
+      const applied = await applyPatch(deadline, loaded.key, patch, ttlOf(loaded.created, nowS));
+      // false: the record was destroyed (or expired) while this request ran; destroy wins.
+      if (!applied) return null;
+      return state.permanent || loaded.permanent ? idCookie(loaded.id, state.permanent, loaded.created, nowS, secure) : null;
+    }
+
+    const since = nowS - loaded.lastActive;
+    const refreshDue = state.permanent && since >= touchInterval && (refresh === true || (refresh !== false && since >= refresh));
+    if (!refreshDue) return null;
+    // A refresh-only write changes no data: if it fails, the request still stands, unrefreshed.
+    const touchedRecord = await applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, ttlOf(loaded.created, nowS)).catch(() => false);
+    return touchedRecord ? idCookie(loaded.id, true, loaded.created, nowS, secure) : null;
+  }
+
+  return { load, commit };
+}
+
+/** The whole record for `state` under `key`; throws `unserializable` before anything is written. */
+function fullRecord(state: SessionState, key: string, created: number, nowS: number): StoreRecord {
+  const record: StoreRecord = { k: key, c: String(created), a: String(nowS) };
+  if (state.permanent) record.p = "1";
+  if (state.flashes.length > 0) record.f = encode(state.flashes, "flashes");
+  for (const [name, value] of state.data) record[DATA + name] = encode(value, `session.${name}`);
+  return record;
+}
+
+// The fields that differ from what was loaded; null when nothing did (then only a refresh may write).
+function diff(state: SessionState, loaded: Loaded, cleared: boolean, nowS: number): StorePatch | null {
+  const set: StoreRecord = {};
+  const removed: string[] = [];
+  let changed = cleared;
+  for (const [name, value] of state.data) {
+    const text = encode(value, `session.${name}`);
+    if (cleared || loaded.values.get(name) !== text) {
+      set[DATA + name] = text;
+      changed = true;
+    }
+  }
+  if (!cleared) {
+    for (const name of loaded.values.keys()) {
+      if (!state.data.has(name)) {
+        removed.push(DATA + name);
+        changed = true;
+      }
+    }
+  }
+  const flashes = state.flashes.length > 0 ? encode(state.flashes, "flashes") : undefined;
+  if (flashes !== (cleared ? undefined : loaded.flashes)) {
+    if (flashes === undefined) removed.push("f");
+    else set.f = flashes;
+    changed = true;
+  }
+  if (state.permanent !== (cleared ? false : loaded.permanent)) {
+    if (state.permanent) set.p = "1";
+    else removed.push("p");
+    changed = true;
+  }
+  if (!changed) return null;
+  set.a = String(nowS);
+  if (cleared) {
+    set.k = loaded.key;
+    set.c = String(loaded.created);
+  }
+  return { set, delete: cleared ? [] : removed, replace: cleared };
+}
+
+function encode(value: unknown, path: string): string {
+  assertLosslessJson(value, path);
+  return JSON.stringify(value);
+}
+
+function seconds(text: unknown): number | null {
+  if (typeof text !== "string" || !/^(0|[1-9][0-9]{0,15})$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function parseFlashes(text: string): Flash[] | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(value)) return null;
+  for (const f of value) {
+    if (!Array.isArray(f) || f.length !== 2 || typeof f[0] !== "string" || typeof f[1] !== "string") return null;
+  }
+  return value as Flash[];
+}

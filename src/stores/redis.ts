@@ -1,0 +1,195 @@
+// websession/redis: sessions in Redis, one hash per session, patches applied by a Lua script
+// so concurrent requests that change different keys both survive and a destroyed session is
+// never recreated. Works with node-redis (v4/v5), ioredis (v5) and Bun's RedisClient through
+// the one thing they share: sending a raw command. No dependency on any of them.
+
+import { sha1 } from "@noble/hashes/legacy.js";
+import { utf8Encoder } from "../encoding.ts";
+import { describe } from "../errors.ts";
+import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+
+/** node-redis v4/v5 (`createClient()`): raw commands through `sendCommand`. */
+export interface NodeRedisLike {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** ioredis v5 (`new Redis()`): raw commands through `call`. */
+export interface IoRedisLike {
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/** Bun's built-in `RedisClient` (`new RedisClient()` or `redis` from "bun"): raw commands through `send`. */
+export interface BunRedisLike {
+  send(command: string, args: string[]): Promise<unknown>;
+}
+
+/** Any Redis client websession can drive. Adapt anything else by giving it a `sendCommand(args)`. */
+export type RedisClientLike = NodeRedisLike | IoRedisLike | BunRedisLike;
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** A connected client: node-redis, ioredis or Bun's RedisClient. */
+  client: RedisClientLike;
+  /** Prepended to every key. Default `"websession:"`. */
+  prefix?: string;
+}
+
+/** The store {@link redisStore} returns. */
+export interface RedisStore extends SessionStore {
+  delete(key: string): Promise<boolean>;
+  patch(key: string, patch: StorePatch, ttl: number): Promise<boolean>;
+}
+
+/** The default key prefix of {@link redisStore}. */
+export const REDIS_PREFIX = "websession:";
+
+// Lua's unpack() is bounded by the C stack (LUAI_MAXCSTACK, 8000): pass fields in batches.
+// The batch is even, so field/value pairs never straddle two HSET calls.
+const BATCH = 1000;
+
+// KEYS[1] = key; ARGV = ttl, then field, value pairs. Replaces the record and its TTL.
+const SET_SCRIPT = `
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, ${BATCH} do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + ${BATCH - 1}, #ARGV)))
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+// KEYS[1] = key; ARGV = ttl, replace ("1"/"0"), n, n fields to delete, then field, value pairs.
+// Applies only to an existing record: a destroyed session stays destroyed.
+const PATCH_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = tonumber(ARGV[3])
+if ARGV[2] == '1' then
+  redis.call('DEL', KEYS[1])
+else
+  for i = 4, 3 + n, ${BATCH} do
+    redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + ${BATCH - 1}, 3 + n)))
+  end
+end
+for i = 4 + n, #ARGV, ${BATCH} do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + ${BATCH - 1}, #ARGV)))
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  let sha = "";
+  for (const b of sha1(utf8Encoder.encode(source))) sha += b.toString(16).padStart(2, "0");
+  return { source, sha };
+}
+
+const SET = script(SET_SCRIPT);
+const PATCH = script(PATCH_SCRIPT);
+
+/**
+ * A session store in Redis: each session is a hash under `prefix + key` with the session's
+ * TTL. Patches run as one Lua script (atomic on the server): only the changed fields are
+ * written, and only if the session still exists. Commands go through the client's argument
+ * API, never string concatenation.
+ *
+ * Configure the client to fail fast while disconnected (node-redis `disableOfflineQueue: true`,
+ * ioredis `enableOfflineQueue: false`); otherwise commands queue during an outage and
+ * websession's `storeTimeout` is what ends the request. With node-redis, listen for the
+ * client's `error` event, or a lost connection crashes the process.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";            // or: import Redis from "ioredis"; new Redis(url)
+ * import { createSessions } from "websession";     // or, on Bun: import { redis } from "bun"
+ * import { redisStore } from "websession/redis";
+ *
+ * const client = await createClient({ url: process.env.REDIS_URL }).on("error", console.error).connect();
+ * const sessions = createSessions({ secret: process.env.SESSION_SECRET!, store: redisStore({ client }) });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  if (typeof options !== "object" || options === null) throw new TypeError(`redisStore needs an options object with { client }, got ${describe(options)}`);
+  const prefix = options.prefix ?? REDIS_PREFIX;
+  if (typeof prefix !== "string") throw new TypeError(`option prefix must be a string, got ${describe(prefix)}`);
+  const send = sender(options.client);
+
+  async function run(s: Script, key: string, args: string[]): Promise<unknown> {
+    try {
+      return await send(["EVALSHA", s.sha, "1", prefix + key, ...args]);
+    } catch (error) {
+      // The first use on this server (or after SCRIPT FLUSH / a restart): send the source once.
+      if (!String((error as Error | undefined)?.message).includes("NOSCRIPT")) throw error;
+      return send(["EVAL", s.source, "1", prefix + key, ...args]);
+    }
+  }
+
+  return {
+    async get(key: string): Promise<StoreRecord | null> {
+      let reply: unknown;
+      try {
+        reply = await send(["HGETALL", prefix + key]);
+      } catch (error) {
+        // Something that is not a hash sits under our key: not a session, a fresh one.
+        if (String((error as Error | undefined)?.message).includes("WRONGTYPE")) return null;
+        throw error;
+      }
+      return toRecord(reply);
+    },
+
+    async set(key: string, record: StoreRecord, ttl: number): Promise<void> {
+      const args = [String(ttlSeconds(ttl))];
+      for (const field of Object.keys(record)) args.push(field, record[field]!);
+      await run(SET, key, args);
+    },
+
+    async patch(key: string, patch: StorePatch, ttl: number): Promise<boolean> {
+      const args = [String(ttlSeconds(ttl)), patch.replace ? "1" : "0", String(patch.delete.length), ...patch.delete];
+      for (const field of Object.keys(patch.set)) args.push(field, patch.set[field]!);
+      return Number(await run(PATCH, key, args)) === 1;
+    },
+
+    async delete(key: string): Promise<boolean> {
+      return Number(await send(["DEL", prefix + key])) === 1;
+    },
+  };
+}
+
+function sender(client: unknown): (args: string[]) => Promise<unknown> {
+  const c = client as Partial<NodeRedisLike & IoRedisLike & BunRedisLike> | null;
+  if (typeof c === "object" && c !== null) {
+    // ioredis also has a sendCommand, which takes a Command object: check call() first.
+    if (typeof c.call === "function") return ([command, ...args]) => c.call!(command!, ...args);
+    if (typeof c.sendCommand === "function") return (args) => c.sendCommand!(args);
+    if (typeof c.send === "function") return ([command, ...args]) => c.send!(command!, args);
+  }
+  throw new TypeError(`option client must be a Redis client (node-redis, ioredis or Bun's RedisClient) or an object with sendCommand(args), got ${describe(client)}`);
+}
+
+function ttlSeconds(ttl: number): number {
+  return Math.max(1, Math.ceil(ttl));
+}
+
+// HGETALL replies: a flat array in RESP2, a Map or a plain object in RESP3 (and Bun).
+// Built on a null-prototype object: a field named __proto__ in a foreign hash stays a field.
+function toRecord(reply: unknown): StoreRecord | null {
+  const record: StoreRecord = Object.create(null);
+  let count = 0;
+  const add = (field: unknown, value: unknown): void => {
+    record[String(field)] = String(value);
+    count++;
+  };
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) add(reply[i], reply[i + 1]);
+  } else if (reply instanceof Map) {
+    for (const [field, value] of reply) add(field, value);
+  } else if (typeof reply === "object" && reply !== null) {
+    for (const field of Object.keys(reply)) add(field, (reply as Record<string, unknown>)[field]);
+  } else {
+    return null;
+  }
+  return count === 0 ? null : record;
+}

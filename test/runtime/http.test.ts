@@ -1,0 +1,199 @@
+// Every runtime's example server over real HTTP: started on 127.0.0.1 with a free port (port 0;
+// the server prints the address it got), driven with fetch and a cookie jar, stopped by PID.
+
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { generateSecret } from "../../src/secret.ts";
+import { CookieJar } from "../jar.ts";
+import { ROOT, bin, runtimeEnv } from "./env.ts";
+
+interface Spec {
+  readonly command: string;
+  readonly args: string[];
+}
+
+interface Server {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+// One secret for all four servers: a cookie issued by one must be accepted by the others.
+const secret = generateSecret();
+const env = runtimeEnv();
+const state = mkdtempSync(join(env.TMPDIR!, "wrangler-state-"));
+
+const specs: Record<string, Spec> = {
+  "deno (Deno.serve)": {
+    command: bin("deno"),
+    args: ["run", "--no-lock", "--allow-net=127.0.0.1", "--allow-env=SESSION_SECRET,HOST,PORT", "examples/deno.ts"],
+  },
+  "bun (Bun.serve)": { command: bin("bun"), args: ["examples/bun.ts"] },
+  "workers (wrangler dev, workerd)": {
+    command: bin("wrangler"),
+    args: ["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", "0", "--persist-to", state, "--var", `SESSION_SECRET:${secret}`, "--show-interactive-dev-session=false"],
+  },
+  "hono (Node, @hono/node-server)": { command: process.execPath, args: ["--import", "tsx", "examples/node.ts"] },
+};
+
+const servers = new Map<string, Server>();
+const failures = new Map<string, Error>();
+
+/** Starts `spec` in its own process group and resolves with the address it prints. */
+function start(name: string, spec: Spec): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(spec.command, spec.args, {
+      cwd: ROOT,
+      env: { ...env, SESSION_SECRET: secret, HOST: "127.0.0.1", PORT: "0" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.pid !== undefined) stopGroup(child.pid, "SIGKILL");
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`${name} printed no address within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /(?:Listening on|Ready on) (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      child.stderr!.off("data", onData);
+      // Keep draining the pipes so a chatty server never blocks on a full buffer.
+      child.stdout!.resume();
+      child.stderr!.resume();
+      resolve({ name, child, url: match[1]! });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("error", fail);
+    child.on("exit", (code, signal) => fail(new Error(`${name} exited (${code ?? signal}) before listening:\n${output}`)));
+  });
+}
+
+function stopGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** SIGTERM to the server's process group (wrangler's workerd included), SIGKILL after 10 s. */
+async function stop(server: Server): Promise<void> {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  stopGroup(child.pid!, "SIGTERM");
+  const timer = setTimeout(() => stopGroup(child.pid!, "SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+  // The group may outlive its leader for a moment (workerd under wrangler): make sure it is gone.
+  stopGroup(child.pid!, "SIGKILL");
+}
+
+/** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
+async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const cookie = jar.header();
+  if (cookie !== undefined) headers.set("cookie", cookie);
+  const response = await fetch(url, { ...init, headers, redirect: "manual" });
+  jar.apply(response);
+  return response;
+}
+
+function server(name: string): Server {
+  const started = servers.get(name);
+  if (started === undefined) throw failures.get(name) ?? new Error(`${name} was not started`);
+  return started;
+}
+
+beforeAll(async () => {
+  const results = await Promise.allSettled(Object.entries(specs).map(([name, spec]) => start(name, spec)));
+  Object.keys(specs).forEach((name, i) => {
+    const result = results[i]!;
+    if (result.status === "fulfilled") servers.set(name, result.value);
+    else failures.set(name, result.reason instanceof Error ? result.reason : new Error(String(result.reason)));
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([...servers.values()].map(stop));
+  rmSync(state, { recursive: true, force: true });
+});
+
+for (const name of Object.keys(specs)) {
+  test(`${name}: log in, read, log out`, async () => {
+    const { url } = server(name);
+    const jar = new CookieJar();
+
+    const home = await browse(jar, `${url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("You are not logged in.");
+    expect(home.headers.getSetCookie()).toEqual([]);
+    expect(home.headers.get("vary")).toBe("Cookie");
+
+    const login = await browse(jar, `${url}/login`, { method: "POST", body: new URLSearchParams({ user: "ada" }) });
+    expect(login.status).toBe(303);
+    expect(new URL(login.headers.get("location")!, url).href).toBe(`${url}/`);
+    expect(login.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax$/)]);
+
+    const welcome = await browse(jar, `${url}/`);
+    const html = await welcome.text();
+    expect(html).toContain(`<p class="message">Logged in as ada.</p>`);
+    expect(html).toContain("Logged in as <b>ada</b>.");
+    expect(welcome.headers.getSetCookie()).toHaveLength(1);
+
+    const again = await browse(jar, `${url}/`);
+    expect(await again.text()).not.toContain(`class="message"`);
+    expect(again.headers.getSetCookie()).toEqual([]);
+    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "ada" });
+
+    const logout = await browse(jar, `${url}/logout`, { method: "POST" });
+    expect(logout.status).toBe(303);
+    const bye = await browse(jar, `${url}/`);
+    const byeHtml = await bye.text();
+    expect(byeHtml).toContain(`<p class="message">Logged out.</p>`);
+    expect(byeHtml).toContain("You are not logged in.");
+    expect(bye.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT;/)]);
+    expect(jar.names()).toEqual([]);
+    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: null });
+
+    const missing = await browse(jar, `${url}/nowhere`);
+    expect([missing.status, missing.headers.get("vary"), missing.headers.getSetCookie()]).toEqual([404, null, []]);
+  });
+}
+
+test("a cookie issued on any runtime is accepted by every other", async () => {
+  const names = Object.keys(specs);
+  const expected: Record<string, Record<string, string>> = {};
+  const actual: Record<string, Record<string, unknown>> = {};
+  for (const issuer of names) {
+    const user = `ada from ${issuer}`;
+    const jar = new CookieJar();
+    const login = await browse(jar, `${server(issuer).url}/login`, { method: "POST", body: new URLSearchParams({ user }) });
+    expect(login.status).toBe(303);
+    expected[issuer] = {};
+    actual[issuer] = {};
+    for (const reader of names) {
+      expected[issuer]![reader] = user;
+      actual[issuer]![reader] = ((await (await browse(jar, `${server(reader).url}/me`)).json()) as { user: unknown }).user;
+    }
+  }
+  expect(actual).toEqual(expected);
+});
+
+test("every server stops when its process group gets SIGTERM, and its port closes", async () => {
+  for (const name of Object.keys(specs)) {
+    const running = server(name);
+    await stop(running);
+    expect(running.child.exitCode !== null || running.child.signalCode !== null).toBe(true);
+    await expect(fetch(`${running.url}/`), `${name} still answers`).rejects.toThrow();
+  }
+});

@@ -1,0 +1,27 @@
+// workerd runner: every test/conformance/*.suite.ts inside workerd (with wrangler.toml's
+// bindings), then the example Worker (wrangler.toml `main`) through SELF.
+
+import { SELF, env } from "cloudflare:test";
+import { expect, test } from "vitest";
+import { registerSuites } from "../conformance/collect.ts";
+
+// Bindings that suites look for on globalThis (kv-store.suite.ts runs on the SESSIONS namespace).
+Object.assign(globalThis, { SESSIONS: (env as unknown as { SESSIONS: unknown }).SESSIONS });
+await registerSuites(Object.entries(import.meta.glob<Record<string, unknown>>("../conformance/*.suite.ts")), test);
+
+test("workerd: the example Worker logs in, reads and logs out through SELF", async () => {
+  const login = await SELF.fetch("http://127.0.0.1/login", { method: "POST", body: new URLSearchParams({ user: "ada" }), redirect: "manual" });
+  expect(login.status).toBe(303);
+  const [setCookie] = login.headers.getSetCookie();
+  expect(setCookie).toMatch(/^session=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+  const cookie = setCookie!.split(";")[0]!;
+  const me = await SELF.fetch("http://127.0.0.1/me", { headers: { cookie } });
+  expect(await me.json()).toEqual({ user: "ada" });
+  expect(me.headers.get("vary")).toBe("Cookie");
+  const logout = await SELF.fetch("http://127.0.0.1/logout", { method: "POST", headers: { cookie }, redirect: "manual" });
+  const after = logout.headers.getSetCookie()[0]!.split(";")[0]!;
+  expect(await (await SELF.fetch("http://127.0.0.1/me", { headers: { cookie: after } })).json()).toEqual({ user: null });
+  const missing = await SELF.fetch("http://127.0.0.1/nowhere", { headers: { cookie } });
+  expect([missing.status, missing.headers.get("vary"), missing.headers.getSetCookie()]).toEqual([404, null, []]);
+});
+

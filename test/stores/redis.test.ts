@@ -1,0 +1,302 @@
+// redisStore against a real redis-server (started here on a free port, stopped by PID), with
+// node-redis, ioredis and Bun's RedisClient: the store contract, real concurrency, real outages.
+
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import Redis from "ioredis";
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SessionError, createSessions } from "../../src/index.ts";
+import type { Session, SessionsOptions } from "../../src/index.ts";
+import { newSessionId, storeKeyOf } from "../../src/stores/backend.ts";
+import { redisStore } from "../../src/stores/redis.ts";
+import type { RedisClientLike } from "../../src/stores/redis.ts";
+import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
+import { registerStoreContract } from "./contract.ts";
+import { startRedis } from "./redis-server.ts";
+import type { RedisServer } from "./redis-server.ts";
+
+/** One client library, as the tests drive it (the store sees only `client`). */
+interface TestClient {
+  readonly client: RedisClientLike;
+  keys(pattern: string): Promise<string[]>;
+  /** Milliseconds to live, -2 when absent. */
+  pttl(key: string): Promise<number>;
+  hset(key: string, fields: Record<string, string>): Promise<unknown>;
+  setString(key: string, value: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+type Flavour = { name: string; connect(url: string, failFast?: boolean): Promise<TestClient> };
+
+const flavours: Flavour[] = [
+  {
+    name: "node-redis",
+    async connect(url, failFast = false) {
+      const c = createClient({ url, disableOfflineQueue: failFast, socket: { reconnectStrategy: () => 50, connectTimeout: 1000 } });
+      c.on("error", () => {}); // a lost connection must not crash the test process
+      await c.connect();
+      return {
+        client: c,
+        keys: (pattern) => c.keys(pattern),
+        pttl: (key) => c.pTTL(key),
+        hset: (key, fields) => c.hSet(key, fields),
+        setString: (key, value) => c.set(key, value),
+        ping: () => c.ping(),
+        close: async () => void c.destroy(),
+      };
+    },
+  },
+  {
+    name: "ioredis",
+    async connect(url, failFast = false) {
+      const c = new Redis(url, { enableOfflineQueue: !failFast, maxRetriesPerRequest: failFast ? 0 : 20, retryStrategy: () => 50, lazyConnect: true });
+      c.on("error", () => {});
+      await c.connect();
+      return {
+        client: c,
+        keys: (pattern) => c.keys(pattern),
+        pttl: (key) => c.pttl(key),
+        hset: (key, fields) => c.hset(key, fields),
+        setString: (key, value) => c.set(key, value),
+        ping: () => c.ping(),
+        close: async () => c.disconnect(),
+      };
+    },
+  },
+];
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const ok = (): Response => new Response("ok");
+let prefixes = 0;
+
+describe.each(flavours)("with $name", (flavour) => {
+  let c: TestClient;
+  beforeAll(async () => {
+    c = await flavour.connect(server.url);
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  function app(options: Partial<SessionsOptions> = {}) {
+    const prefix = `${flavour.name}:${++prefixes}:`;
+    const sessions = createSessions({ secret: TEST_SECRET, store: redisStore({ client: c.client, prefix }), ...options });
+    const run = (handler: (r: Request, s: Session) => Response | Promise<Response>, cookie?: string): Promise<Response> =>
+      sessions.handle(handler)(requestWith(cookie));
+    return { sessions, run, prefix };
+  }
+
+  describe("contract", () => {
+    registerStoreContract(test, async ({ prefix }) => ({
+      store: redisStore({ client: c.client, prefix }),
+      prefix,
+      minTtl: 1,
+      rawKeys: async () => (await c.keys(`${prefix}*`)).sort(),
+      async ttl(key) {
+        const ms = Number(await c.pttl(key));
+        return ms < 0 ? null : ms / 1000;
+      },
+    }));
+  });
+
+  test("50 requests in parallel on one session, each setting a different key: all 50 survive, 100 rounds (ST-09)", async () => {
+    const { run } = app();
+    let lost = 0;
+    for (let round = 0; round < 100; round++) {
+      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+      const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
+      expect(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0)).toBe(true);
+      let seen: Record<string, unknown> = {};
+      await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
+      for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
+      expect(seen.user).toBe("ada");
+    }
+    expect(lost).toBe(0);
+  });
+
+  test("destroy() racing a slow request never resurrects the session, 200 trials (ST-08)", async () => {
+    const { run, sessions, prefix } = app();
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let resurrected = 0;
+    let slowCommittedAfterDestroy = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+      let destroyedAt = Infinity;
+      const slow = (async () => {
+        const s = await sessions.load(requestWith(cookie));
+        s.set("cart", [trial]);
+        s.get("user");
+        await pause(Math.random() * 4);
+        const started = performance.now();
+        const res = await sessions.commit(s, ok());
+        if (started > destroyedAt) slowCommittedAfterDestroy++;
+        return res;
+      })();
+      const logout = (async () => {
+        await pause(Math.random() * 4);
+        const res = await run((_r, s) => (s.destroy(), ok()), cookie);
+        destroyedAt = performance.now();
+        return res;
+      })();
+      const [slowRes, logoutRes] = await Promise.all([slow, logout]);
+      expect(slowRes.headers.getSetCookie()).toEqual([]);
+      expect(logoutRes.headers.getSetCookie()[0]).toMatch(/^session=; Max-Age=0;/);
+      let isNew = false;
+      await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
+      const left = await c.keys(`${prefix}${storeKeyOf(cookie.slice(8))}`);
+      if (!isNew || left.length > 0) resurrected++;
+    }
+    expect(resurrected).toBe(0);
+    // Both orders happened: some slow commits landed after the destroy (and were dropped).
+    expect(slowCommittedAfterDestroy).toBeGreaterThan(0);
+  });
+
+  test("what sits in Redis under a session's key is validated: garbage is a fresh session (ST-04)", async () => {
+    const reasons: string[] = [];
+    const checked = app({ onInvalid: (r) => reasons.push(r) });
+    for (const write of [
+      (key: string) => c.hset(key, { k: "x", c: "1", a: "1", "d:user": '"eve"' }),
+      (key: string) => c.hset(key, JSON.parse('{"__proto__":"1","constructor":"2","d:user":"{"}')),
+      (key: string) => c.setString(key, "not a hash"),
+    ]) {
+      const id = newSessionId();
+      await write(`${checked.prefix}${storeKeyOf(id)}`);
+      const res = await checked.run((_r, s) => new Response(JSON.stringify(s.toJSON())), `session=${id}`);
+      expect([res.status, await res.text()]).toEqual([200, "{}"]);
+    }
+    expect(reasons).toEqual(["malformed", "malformed", "unknown_id"]);
+    expect(({} as Record<string, unknown>).user).toBeUndefined();
+  });
+
+  test("hostile-looking values and keys are arguments, never commands (ST-15)", async () => {
+    const { run, prefix } = app();
+    const hostile = ["'); redis.call('FLUSHALL') --", "\r\n*1\r\n$8\r\nFLUSHALL\r\n", "]] .. redis.call('DEL', KEYS[1]) .. [[", "\u0000\uffff😀"];
+    const data = Object.fromEntries(hostile.map((h, n) => [h, `${h}${n}`]));
+    const cookie = cookieOf(await run((_r, s) => (s.update(data), ok())));
+    await run((_r, s) => (s.set(hostile[1]!, "patched"), ok()), cookie);
+    let seen: unknown;
+    await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
+    expect(seen).toEqual({ ...data, [hostile[1]!]: "patched" });
+    expect(await c.keys(`${prefix}*`)).toHaveLength(1);
+  });
+});
+
+describe.each(flavours)("Redis outage with $name", (flavour) => {
+  let outage: RedisServer;
+  let c: TestClient;
+  beforeAll(async () => {
+    outage = await startRedis();
+    c = await flavour.connect(outage.url, true);
+  });
+  afterAll(async () => {
+    await c?.close();
+    await outage?.stop();
+  });
+
+  function app() {
+    const sessions = createSessions({ secret: TEST_SECRET, store: redisStore({ client: c.client }), storeTimeout: 300 });
+    let handled = 0;
+    async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
+      try {
+        return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(requestWith(cookie));
+      } catch (error) {
+        if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
+        throw error;
+      }
+    }
+    return { sessions, run, handled: () => handled };
+  }
+
+  async function waitUntilConnected(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.ping();
+        return;
+      } catch (error) {
+        if (attempt > 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  test("server killed by PID mid-run: store_unavailable, cookie untouched, recovery after restart (ST-01, ST-16)", async () => {
+    const { sessions, run, handled } = app();
+    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+    const loaded = await sessions.load(requestWith(cookie));
+    expect(loaded.get("user")).toBe("ada");
+    loaded.set("n", 1);
+
+    await outage.kill();
+
+    // The commit of a request that loaded before the outage fails closed.
+    await expect(sessions.commit(loaded, ok())).rejects.toMatchObject({ code: "store_unavailable" });
+    // A request during the outage: 503, its handler never runs (nobody is logged in by accident).
+    const before = handled();
+    const during = await run((_r, s) => new Response(String(s.get("user"))), cookie);
+    expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
+    expect(handled()).toBe(before);
+    // A new visitor logging in during the outage: no cookie pointing at an id never stored (ST-03).
+    const login = await run((_r, s) => (s.set("user", "bob"), ok()));
+    expect([login.status, login.headers.getSetCookie()]).toEqual([503, []]);
+
+    await outage.restart();
+    await waitUntilConnected();
+
+    // Recovery: requests work again. (This server keeps no data across restarts, so the old
+    // session is unknown now: a fresh session, never an error.)
+    const after = await run((_r, s) => new Response(String(s.get("user"))), cookie);
+    expect([after.status, await after.text(), after.headers.getSetCookie()]).toEqual([200, "undefined", []]);
+    const relogin = await run((_r, s) => (s.set("user", "ada"), ok()));
+    expect(relogin.status).toBe(200);
+    const again = await run((_r, s) => new Response(String(s.get("user"))), cookieOf(relogin));
+    expect(await again.text()).toBe("ada");
+  });
+
+  test("server paused (SIGSTOP): store_unavailable within the timeout + 50 ms, then the same session works (ST-02)", async () => {
+    const { sessions, run } = app();
+    await waitUntilConnected();
+    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+    outage.pause();
+    try {
+      const started = performance.now();
+      const error = await sessions.load(requestWith(cookie)).catch((e: unknown) => e);
+      const elapsed = performance.now() - started;
+      expect(error).toBeInstanceOf(SessionError);
+      expect((error as SessionError).code).toBe("store_unavailable");
+      expect(elapsed).toBeLessThan(300 + 50);
+      const during = await run((_r, s) => (s.set("n", 1), ok()), cookie);
+      expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
+    } finally {
+      outage.resume();
+    }
+    const after = await run((_r, s) => new Response(JSON.stringify(s.toJSON())), cookie);
+    expect([after.status, await after.text()]).toEqual([200, '{"user":"ada"}']);
+  });
+});
+
+describe("with Bun's RedisClient", () => {
+  test("the store contract passes under `bun test` against the same server", async () => {
+    const bun = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(bun, ["test", "./test/stores/redis.bun.ts"], { cwd: root, env: { ...process.env, WEBSESSION_REDIS_URL: server.url }, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, output }));
+    });
+    expect(output).toMatch(/\b0 fail\b/);
+    expect(output).toMatch(/\b(2[5-9]|[3-9]\d) pass\b/);
+    expect(code, output).toBe(0);
+  }, 60_000);
+});
