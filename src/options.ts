@@ -125,6 +125,15 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
       if (format !== "flask" || !(error instanceof SessionError)) throw error;
       throw new SessionError(error.code, `${error.message}. To share sessions with a Flask app whose SECRET_KEY fails this policy, set unsafeAllowWeakSecret: true, and replace that key soon (new key first, the old one as a fallback until its cookies expire)`);
     }
+  } else {
+    // The escape hatch is loud at every start-up (security bar, secret policy rule 8).
+    secrets.forEach((s, i) => {
+      try {
+        checkSecretPolicy(s, secrets.length > 1 ? `secret[${i}]` : "the secret");
+      } catch (error) {
+        console.warn(`websession: WARNING: unsafeAllowWeakSecret is on and ${(error as Error).message}. Anyone holding one cookie can try to guess a weak key offline; replace it.`);
+      }
+    });
   }
   const cookie = resolveCookieOptions(options.cookie);
   const lifetime = seconds("lifetime", options.lifetime ?? 31 * DAY);

@@ -326,10 +326,20 @@ export function sessionInternals(session: Session<any>): SessionInternals {
 
 /** The canonical text of the data, used to detect nested mutations. */
 export function snapshotOf(data: Map<string, unknown>): string {
+  const plain = Object.fromEntries(data);
   try {
-    return JSON.stringify(Object.fromEntries(data));
+    return JSON.stringify(plain);
   } catch {
-    // A cycle or BigInt can't be snapshotted; commit will reject it when writing anyway.
-    return "\u0000unserializable";
+    // BigInts (Flask's big integers) need a replacer; only pay for it when one is present.
+    try {
+      return JSON.stringify(plain, bigintReplacer);
+    } catch {
+      // A cycle can't be snapshotted; commit rejects it when writing anyway.
+      return "\u0000unserializable";
+    }
   }
+}
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? `\u0000bigint:${value}` : value;
 }

@@ -201,3 +201,15 @@ describe("regenerate and destroy", () => {
     expect(sessionInternals(s).destroyed).toBe(true);
   });
 });
+
+describe("snapshots", () => {
+  test("a nested change next to a BigInt (a big Flask integer) is still detected", async () => {
+    const { snapshotOf } = await import("../src/session.ts");
+    const data = new Map<string, unknown>([["id", 2n ** 60n], ["cart", ["a"]]]);
+    const before = snapshotOf(data);
+    (data.get("cart") as string[]).push("b");
+    expect(snapshotOf(data)).not.toBe(before);
+    data.set("id", 2n ** 60n + 1n);
+    expect(snapshotOf(data)).not.toBe(before);
+  });
+});

@@ -513,3 +513,18 @@ describe("configuration errors are thrown by createSessions, saying what to chan
     expect(() => createSessions(undefined as never)).toThrow(TypeError);
   });
 });
+
+describe("unsafeAllowWeakSecret", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test("warns loudly at start-up when a secret is weak, never printing the secret (FL-06)", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    createSessions({ secret: ["dev-secret", TEST_SECRET], unsafeAllowWeakSecret: true });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/WARNING: unsafeAllowWeakSecret is on and secret\[0\] is too short/);
+    expect(String(warn.mock.calls[0]![0])).not.toContain("dev-secret");
+    warn.mockClear();
+    createSessions({ secret: TEST_SECRET, unsafeAllowWeakSecret: true });
+    expect(warn).not.toHaveBeenCalled();
+  });
+});

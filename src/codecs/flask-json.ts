@@ -32,13 +32,13 @@ const TAG_KEYS: ReadonlySet<string> = new Set([" di", " t", " b", " m", " u", " 
  * session.set("point", new Tuple(3, 4)); // Flask reads (3, 4)
  * ```
  */
-export class Tuple<T = unknown> extends Array<T> {
+export class Tuple extends Array<unknown> {
   static get [Symbol.species](): ArrayConstructor {
     return Array;
   }
 
   /** A tuple of `items` (`new Tuple(3)` is the one-item tuple `(3,)`, unlike `new Array(3)`). */
-  constructor(...items: T[]) {
+  constructor(...items: unknown[]) {
     super();
     for (const item of items) this.push(item);
   }
@@ -183,7 +183,7 @@ function writeObject(value: object, path: string, depth: number): string {
     if (keys.length === 1 && TAG_KEYS.has(keys[0]!)) {
       const key = keys[0]!;
       if (depth + 2 > MAX_JSON_DEPTH) fail(path, `nesting deeper than ${MAX_JSON_DEPTH} levels`);
-      return `{" di":{${quote(`${key}__`)}:${write(record[key], `${path}[${JSON.stringify(key)}]`, depth + 2)}}}`;
+      return `{" di":{${quote(`${key}__`)}:${write(record[key], `${path}${pathKey(key)}`, depth + 2)}}}`;
     }
     keys.sort(compareCodePoints);
     let out = "{";
@@ -194,10 +194,7 @@ function writeObject(value: object, path: string, depth: number): string {
     }
     return `${out}}`;
   }
-  if (value instanceof Tuple) {
-    if (depth + 2 > MAX_JSON_DEPTH) fail(path, `nesting deeper than ${MAX_JSON_DEPTH} levels`);
-    return `{" t":${writeList(value, path, depth + 1)}}`;
-  }
+  if (value instanceof Tuple) return `{" t":${writeList(value, path, depth + 1)}}`;
   if (Array.isArray(value)) return writeList(value, path, depth);
   if (value instanceof Uint8Array) return `{" b":"${base64Encode(value)}"}`;
   if (value instanceof Markup) return `{" m":${quote(value.html)}}`;

@@ -48,6 +48,17 @@ async function freePort(): Promise<number> {
 }
 
 async function startPeer(name: string, env: Record<string, string>): Promise<Peer> {
+  // freePort() releases the port before Flask binds it: another process may take it first.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPeerOnce(name, env);
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes("Address already in use")) throw error;
+    }
+  }
+}
+
+async function startPeerOnce(name: string, env: Record<string, string>): Promise<Peer> {
   const port = await freePort();
   const child = spawn(PYTHON, [APP], {
     env: { ...process.env, FLASK_PEER_PORT: String(port), ...env },
@@ -57,7 +68,7 @@ async function startPeer(name: string, env: Record<string, string>): Promise<Pee
   let failure: Error | undefined;
   child.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.once("error", (error) => (failure = error));
+  child.once("error", (error: Error) => (failure = error));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const peer: Peer = { name, url: `http://127.0.0.1:${port}`, child, output, exited };
   const deadline = Date.now() + 20_000;
@@ -147,7 +158,7 @@ function payloadOf(value: string): string {
 
 function timestampOf(value: string): number {
   const parts = value.split(".");
-  return Buffer.from(parts[parts.length - 2]!, "base64url").reduce((t, b) => t * 256 + b, 0);
+  return Buffer.from(parts[parts.length - 2]!, "base64url").reduce((t: number, b: number) => t * 256 + b, 0);
 }
 
 /** A cookie signed with node:crypto as itsdangerous does, for hand-made payload text. */
