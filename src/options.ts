@@ -156,6 +156,9 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
   if (store !== undefined && format !== "signed") {
     throw new TypeError(`option format: "${format}" applies to cookie sessions; with option store the cookie holds only a random id, so remove format`);
   }
+  if (store !== undefined && oversize === "chunk") {
+    throw new TypeError(`option oversize: "chunk" applies to cookie sessions; with option store the cookie holds only a random id and the data can be as large as the store allows, so remove oversize`);
+  }
   return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout };
 }
 

@@ -174,7 +174,8 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     const values = readCookie(header, cookie.name);
     if (values.length === 0) return null;
     // Syntax first: a malformed id never reaches the store.
-    const ids = [...new Set(values)].filter(isSessionId);
+    const distinct = [...new Set(values)];
+    const ids = distinct.filter(isSessionId);
     if (ids.length === 0) return reject("malformed");
     if (ids.length > MAX_IDS) return reject("ambiguous");
     const deadline = Date.now() + timeout;
@@ -182,7 +183,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     const records = await Promise.all(keys.map((key) => call(deadline, "get", () => store.get(key))));
     const nowS = Math.floor(now() / 1000);
     let found: SessionState | undefined;
-    let reason: InvalidReason | undefined = ids.length < new Set(values).size ? "malformed" : undefined;
+    let reason: InvalidReason | undefined = ids.length < distinct.length ? "malformed" : undefined;
     let ambiguous = false;
     const stale: string[] = [];
     for (let n = 0; n < ids.length; n++) {

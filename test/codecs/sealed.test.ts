@@ -245,7 +245,7 @@ describe("sealed codec: every failure is an empty session, never an exception", 
     const token = await codec.encode(state({ x: 1 }));
     const cases = [
       "", ".", "....", ".....", "v1", "v1....", token.slice(0, -1), `${token}.`, `.${token}`, `${token}=`, `${token}.x`,
-      token.replace(/\./g, ".."), token.replace(/-/g, "+"), token.toUpperCase(), token.replace(/_/g, "/"),
+      token.replace(/\./g, ".."), `${token.slice(0, 10)}+${token.slice(11)}`, token.toUpperCase(), `${token.slice(0, -3)}/${token.slice(-2)}`,
       `${token.slice(0, token.lastIndexOf(".") + 1)}`, "v1.AAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAA.", "\u0000".repeat(10), "é".repeat(200),
     ];
     for (const bad of cases) {

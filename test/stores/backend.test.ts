@@ -386,6 +386,7 @@ describe("options", () => {
 
   test("a store is for cookie ids: a cookie format other than signed is refused", () => {
     expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), format: "sealed" })).toThrow('option format: "sealed" applies to cookie sessions');
+    expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), oversize: "chunk" })).toThrow('option oversize: "chunk" applies to cookie sessions');
     expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), format: "signed" })).not.toThrow();
   });
 
