@@ -1,9 +1,8 @@
 // Bun: a session around the `fetch` of `Bun.serve`.
 
 import type { SessionsOptions } from "../src/options.ts";
-import type { SessionData } from "../src/session.ts";
+import type { Session, SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
-import type { SessionHandler } from "../src/sessions.ts";
 
 /** The part of Bun's `Server` a handler usually needs (declared structurally). */
 export interface Server {
@@ -25,9 +24,23 @@ export interface Server {
  * });
  * ```
  */
-export function withSession<Data extends SessionData = SessionData, S = Server>(
+export function withSession<Data extends object = SessionData, S = Server>(
   options: SessionsOptions,
-  handler: SessionHandler<Data, [server: S]>,
-): (request: Request, server: S) => Promise<Response> {
-  return createSessions<Data>(options).handle(handler);
+  handler: BunSessionHandler<Data, S>,
+): (request: Request, server: S) => Promise<Response | undefined> {
+  const sessions = createSessions<Data>(options);
+  return async function fetch(request, server) {
+    const session = await sessions.load(request);
+    const response = await handler(request, session, server);
+    // After server.upgrade() the socket owns the request and Bun wants undefined back: a
+    // WebSocket handshake carries no Set-Cookie, so there is nothing to commit.
+    return response === undefined ? undefined : sessions.commit(session, response);
+  };
 }
+
+/** A Bun fetch handler with its session; it returns nothing after `server.upgrade(request)`. */
+export type BunSessionHandler<Data extends object, S = Server> = (
+  request: Request,
+  session: Session<Data>,
+  server: S,
+) => Response | undefined | Promise<Response | undefined>;

@@ -25,7 +25,7 @@ export interface ServeHandlerInfo {
  * }));
  * ```
  */
-export function withSession<Data extends SessionData = SessionData, Info = ServeHandlerInfo>(
+export function withSession<Data extends object = SessionData, Info = ServeHandlerInfo>(
   options: SessionsOptions,
   handler: SessionHandler<Data, [info: Info]>,
 ): (request: Request, info: Info) => Promise<Response> {

@@ -6,7 +6,7 @@ import type { Session, SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
 
 /** The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>`. */
-export interface SessionEnv<Data extends SessionData = SessionData> {
+export interface SessionEnv<Data extends object = SessionData> {
   Variables: { session: Session<Data> };
 }
 
@@ -28,7 +28,7 @@ export interface SessionEnv<Data extends SessionData = SessionData> {
  * app.get("/", (c) => c.text(`Hello ${c.get("session").get("user") ?? "stranger"}`));
  * ```
  */
-export function session<Data extends SessionData = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
+export function session<Data extends object = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
   const sessions = createSessions<Data>(options);
   return async function websession(c, next) {
     const current = await sessions.load(c.req.raw);

@@ -33,15 +33,16 @@ export type WorkerFetch<Env, Ctx> = (request: Request, env: Env, ctx: Ctx) => Pr
  * };
  * ```
  */
-export function withSession<Data extends SessionData = SessionData, Env = unknown, Ctx extends ExecutionContext = ExecutionContext>(
+export function withSession<Data extends object = SessionData, Env = unknown, Ctx extends ExecutionContext = ExecutionContext>(
   options: SessionsOptions | ((env: Env) => SessionsOptions),
   handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
 ): WorkerFetch<Env, Ctx> {
-  // Store writes that may finish after the response belong in ctx.waitUntil: ctx is passed
-  // through handle() untouched, so the core can hand its pending writes to it.
+  // Store writes: commit awaits them today. Should the core hand back writes that may finish
+  // after the response, this adapter is the place to pass them to ctx.waitUntil; ctx already
+  // reaches handle() and the handler untouched.
   if (typeof options !== "function") return createSessions<Data>(options).handle(handler);
   const perEnv = new WeakMap<object, WorkerFetch<Env, Ctx>>();
-  return function fetch(request, env, ctx) {
+  return async function fetch(request, env, ctx) {
     if (typeof env !== "object" || env === null) {
       throw new TypeError(`withSession: options is a function of env, but fetch was called with env ${String(env)}; pass the Worker's env object`);
     }

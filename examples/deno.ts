@@ -1,4 +1,4 @@
-// deno run --allow-net --allow-env --allow-read examples/deno.ts
+// deno run --allow-net --allow-env examples/deno.ts
 import { withSession } from "../adapters/deno.ts";
 import { app, secretOrRandom } from "./app.ts";
 import type { Data } from "./app.ts";

@@ -70,7 +70,7 @@ export function emptyState(): SessionState {
  *
  * @typeParam Data - the shape of the session data, e.g. `{ user: string; cart: string[] }`.
  */
-export class Session<Data extends SessionData = SessionData> {
+export class Session<Data extends object = SessionData> {
   #i: SessionInternals;
 
   static {
@@ -136,7 +136,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** The value for `key`, or `fallback` (default `undefined`) when absent. */
   get<K extends keyof Data & string>(key: K): Data[K] | undefined;
-  get<K extends keyof Data & string, F>(key: K, fallback: F): Data[K] | F;
+  get<K extends keyof Data & string, F>(key: K, fallback: F): Exclude<Data[K], undefined> | F;
   get(key: string, fallback?: unknown): unknown {
     const data = this.#use().data;
     const value = data.get(key);
@@ -164,7 +164,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** Removes `key` and returns its value, or `fallback` (default `undefined`) when absent. */
   pop<K extends keyof Data & string>(key: K): Data[K] | undefined;
-  pop<K extends keyof Data & string, F>(key: K, fallback: F): Data[K] | F;
+  pop<K extends keyof Data & string, F>(key: K, fallback: F): Exclude<Data[K], undefined> | F;
   pop(key: string, fallback?: unknown): unknown {
     const data = this.#use().data;
     if (!data.has(key)) return fallback;
@@ -211,7 +211,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** The keys, in insertion order. */
   keys(): Array<keyof Data & string> {
-    return [...this.#use().data.keys()];
+    return [...this.#use().data.keys()] as Array<keyof Data & string>;
   }
 
   /** The values, in insertion order. */

@@ -23,14 +23,14 @@ import { storeBackend } from "./stores/backend.ts";
 export const MAX_COOKIE_SIZE = 4096;
 
 /** A fetch-style handler that receives the request's session. */
-export type SessionHandler<Data extends SessionData, Args extends unknown[] = []> = (
+export type SessionHandler<Data extends object, Args extends unknown[] = []> = (
   request: Request,
   session: Session<Data>,
   ...args: Args
 ) => Response | Promise<Response>;
 
 /** What {@link createSessions} returns. */
-export interface Sessions<Data extends SessionData = SessionData> {
+export interface Sessions<Data extends object = SessionData> {
   /**
    * The session of `request`. Never throws for anything in the request: a bad cookie is a fresh
    * session. With a store, rejects with `SessionError` (`store_unavailable`) when the store
@@ -64,7 +64,7 @@ export interface Sessions<Data extends SessionData = SessionData> {
  * };
  * ```
  */
-export function createSessions<Data extends SessionData = SessionData>(options: SessionsOptions): Sessions<Data> {
+export function createSessions<Data extends object = SessionData>(options: SessionsOptions): Sessions<Data> {
   const config = resolveOptions(options);
   const codec = createCodec(config);
   const backend = config.store === undefined ? undefined : storeBackend(config, config.store);
@@ -238,7 +238,9 @@ export function createSessions<Data extends SessionData = SessionData>(options: 
   const decisions = new WeakMap<Session<Data>, string[] | null>();
 
   async function commit(session: Session<Data>, response: Response): Promise<Response> {
-    if (!(response instanceof Response)) throw new TypeError("commit(session, response) needs a Response");
+    // Structural, not instanceof: @hono/node-server swaps the global Response class, so a
+    // Response.redirect() made before it is not an instance of the current global.
+    if (!isResponse(response)) throw new TypeError("commit(session, response) needs a Response");
     const i = sessionInternals(session);
     if (!i.accessed) return response;
     let setCookie = decisions.get(session);
@@ -275,6 +277,10 @@ function createCodec(config: ResolvedOptions): Codec {
 // The longest token read from a request: one cookie's worth, or all that chunks can carry.
 function maxTokenLength(config: ResolvedOptions): number {
   return config.oversize === "chunk" ? maxChunkedLength(config.cookie.name) : MAX_COOKIE_SIZE;
+}
+
+function isResponse(value: unknown): value is Response {
+  return typeof value === "object" && value !== null && typeof (value as Response).status === "number" && (value as Response).headers instanceof Headers;
 }
 
 /** Whether `host` (a URL hostname) is a loopback name or address. */

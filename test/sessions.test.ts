@@ -528,3 +528,22 @@ describe("unsafeAllowWeakSecret", () => {
     expect(warn).not.toHaveBeenCalled();
   });
 });
+
+describe("Responses from another realm or a swapped global", () => {
+  test("commit accepts a Response made before the global Response class was replaced (as @hono/node-server does)", async () => {
+    const { sessions } = setup();
+    const original = globalThis.Response;
+    const redirect = Response.redirect("https://app.example/", 303);
+    class LightResponse extends original {}
+    globalThis.Response = LightResponse as typeof Response;
+    try {
+      const session = await sessions.load(requestWith());
+      session.set("a", 1);
+      const res = await sessions.commit(session, redirect);
+      expect(res.status).toBe(303);
+      expect(res.headers.getSetCookie()).toHaveLength(1);
+    } finally {
+      globalThis.Response = original;
+    }
+  });
+});

@@ -33,7 +33,7 @@ const TAG_KEYS: ReadonlySet<string> = new Set([" di", " t", " b", " m", " u", " 
  * ```
  */
 export class Tuple extends Array<unknown> {
-  static get [Symbol.species](): ArrayConstructor {
+  static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }
 

@@ -20,7 +20,7 @@ import type { Session } from "../../src/session.ts";
 import { createSessions } from "../../src/sessions.ts";
 import { defineSuite, expectEqual, expectRejects, expectTrue } from "./harness.ts";
 
-// Published test secrets: never use them anywhere else.
+// Test-only secrets: public, so never use them anywhere else.
 const SECRET = "Ec3JyiFTT7HIG5dKpn5kHq3lNvN6_jAwRF4Si0f8f3o";
 const NEW_SECRET = "0i8Z_WdJL7BpoTuSkaPv6q9DXene42zM49pOAUp4s0k";
 const OTHER_SECRET = "zA3QgJj24uQwf606cNfElxae3HDTEkWER2CkCH8G2vA";
@@ -50,7 +50,7 @@ const drivers: Driver[] = [
   {
     name: "hono",
     serve(options, handler) {
-      const app = new Hono().use(session(options)).all("*", (c) => handler(c.req.raw, c.get("session")));
+      const app = new Hono().use(honoSession<Data>(options)).all("*", (c) => handler(c.req.raw, c.get("session")));
       return async (request) => app.fetch(request);
     },
   },
@@ -93,10 +93,6 @@ const drivers: Driver[] = [
     },
   },
 ];
-
-function session(options: SessionsOptions): ReturnType<typeof honoSession<Data>> {
-  return honoSession<Data>(options);
-}
 
 function opts(extra: Partial<SessionsOptions> = {}, clock: { ms: number } = { ms: T0 }): SessionsOptions {
   return { secret: SECRET, now: () => clock.ms, ...extra };
@@ -373,7 +369,7 @@ const adapterCases: Array<[name: string, run: () => Promise<void>]> = [
     "hono: a route that never calls c.get('session') gets no headers and no verification",
     async () => {
       const reasons: InvalidReason[] = [];
-      const app = new Hono().use(session(opts({ onInvalid: (r) => reasons.push(r) })));
+      const app = new Hono().use(honoSession<Data>(opts({ onInvalid: (r) => reasons.push(r) })));
       app.get("/static", (c) => c.text("static"));
       app.get("/user", (c) => c.text(c.get("session").get("user") ?? "nobody"));
       const cookie = { headers: { cookie: "session=garbage.garbage.garbage" } };
@@ -392,7 +388,7 @@ const adapterCases: Array<[name: string, run: () => Promise<void>]> = [
     "hono: a throwing handler writes nothing; the error handler's response goes out as is",
     async () => {
       const app = new Hono<SessionEnv<Data>>();
-      app.use(session(opts()));
+      app.use(honoSession<Data>(opts()));
       app.post("/boom", (c) => {
         c.get("session").set("user", "mallory");
         throw new Error("boom");
@@ -419,7 +415,7 @@ const adapterCases: Array<[name: string, run: () => Promise<void>]> = [
         await next();
         c.header("X-Outer", "after commit");
       });
-      app.use(session(opts()));
+      app.use(honoSession<Data>(opts()));
       app.use(async (c, next) => {
         await next();
         c.header("X-Inner", "before commit");
@@ -443,7 +439,7 @@ const adapterCases: Array<[name: string, run: () => Promise<void>]> = [
   [
     "hono: c.var.session and c.get('session') are the request's session",
     async () => {
-      const app = new Hono().use(session(opts())).get("/", (c) => {
+      const app = new Hono().use(honoSession<Data>(opts())).get("/", (c) => {
         c.var.session.set("cart", ["pear"]);
         return c.json({ same: c.var.session === c.get("session"), cart: c.get("session").get("cart") ?? null });
       });
@@ -504,7 +500,7 @@ interface Vector {
 // Set-Cookie strings pinned on Node: every runtime must produce exactly these bytes for the
 // same inputs on the fixed clock, and read each token back. When the signed format changes on
 // purpose, the failure shows the new value to paste (and every deployed cookie is invalidated).
-const NEW_COOKIE = 
+const NEW_COOKIE =
   "session=eyJjIjoxNzAwMDAwMDAwLCJhIjoxNzAwMDAwMDAwLCJkIjp7InVzZXIiOiJhZGEifX0.1IOKHg.ry3VdK6ZlZA3SLS938EDJyWULpKB33JEwBKBwZ8J41w; Path=/; HttpOnly; SameSite=Lax";
 
 const vectors: Vector[] = [
@@ -523,7 +519,7 @@ const vectors: Vector[] = [
       s.set("cart", ["apple", "pear"]);
       s.permanent = true;
     },
-    setCookie: 
+    setCookie:
       "session=eyJjIjoxNzAwMDAwMDAwLCJhIjoxNzAwMDAwMDAwLCJwIjoxLCJkIjp7InVzZXIiOiJhZGEiLCJjYXJ0IjpbImFwcGxlIiwicGVhciJdfX0.1IOKHg.Okrxm1v826KApWNMMgg3aq0-vHNiK_RP7R65VhCHduY; Max-Age=3600; Expires=Tue, 14 Nov 2023 23:13:20 GMT; Path=/; HttpOnly; SameSite=Lax",
     data: { user: "ada", cart: ["apple", "pear"] },
   },
@@ -534,7 +530,7 @@ const vectors: Vector[] = [
       s.set("name", "Zo\u00eb \u2713 \u{1f600}");
       s.flash("Gr\u00fc\u00dfe", "info");
     },
-    setCookie: 
+    setCookie:
       "session=eyJjIjoxNzAwMDAwMDAwLCJhIjoxNzAwMDAwMDAwLCJmIjpbWyJpbmZvIiwiR3LDvMOfZSJdXSwiZCI6eyJuYW1lIjoiWm_DqyDinJMg8J-YgCJ9fQ.1IOKHg.HY2evsO_Qdmp_Ir8ADd9y-eEAyRRvRELTmzkLL312qQ; Path=/; HttpOnly; SameSite=Lax",
     data: { name: "Zo\u00eb \u2713 \u{1f600}" },
   },
@@ -543,7 +539,7 @@ const vectors: Vector[] = [
     options: { cookie: { name: "__Host-sid", sameSite: "Strict" } },
     url: "https://example.com/",
     act: (s) => s.set("user", "ada"),
-    setCookie: 
+    setCookie:
       "__Host-sid=eyJjIjoxNzAwMDAwMDAwLCJhIjoxNzAwMDAwMDAwLCJkIjp7InVzZXIiOiJhZGEifX0.1IOKHg.tNhuJYRvnm2JuKigWX3EmSl8U-nl8J65sX4Sz0NO6cg; Path=/; Secure; HttpOnly; SameSite=Strict",
     data: { user: "ada" },
   },
@@ -552,7 +548,7 @@ const vectors: Vector[] = [
     options: { secret: [NEW_SECRET, SECRET] },
     cookie: pairOf(NEW_COOKIE),
     act: (s) => s.get("user"),
-    setCookie: 
+    setCookie:
       "session=eyJjIjoxNzAwMDAwMDAwLCJhIjoxNzAwMDAwMDAwLCJkIjp7InVzZXIiOiJhZGEifX0.UEgO5w.NlE9-I6ATMCxTo8dknzg1wsROjwjMSW3oqyCMttG0G0; Path=/; HttpOnly; SameSite=Lax",
     data: { user: "ada" },
   },

@@ -146,27 +146,50 @@ for (const name of Object.keys(specs)) {
 
     const welcome = await browse(jar, `${url}/`);
     const html = await welcome.text();
-    expect(html).toContain(`<p class="message">Logged in as ada.</p>`);
+    expect(html).toContain(`<p class="flash message" role="status">You were logged in as ada.</p>`);
     expect(html).toContain("Logged in as <b>ada</b>.");
     expect(welcome.headers.getSetCookie()).toHaveLength(1);
 
     const again = await browse(jar, `${url}/`);
-    expect(await again.text()).not.toContain(`class="message"`);
+    expect(await again.text()).not.toContain(`class="flash`);
     expect(again.headers.getSetCookie()).toEqual([]);
-    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "ada" });
+    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "ada", permanent: false });
 
     const logout = await browse(jar, `${url}/logout`, { method: "POST" });
     expect(logout.status).toBe(303);
     const bye = await browse(jar, `${url}/`);
     const byeHtml = await bye.text();
-    expect(byeHtml).toContain(`<p class="message">Logged out.</p>`);
+    expect(byeHtml).toContain(`<p class="flash message" role="status">You were logged out.</p>`);
     expect(byeHtml).toContain("You are not logged in.");
     expect(bye.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT;/)]);
     expect(jar.names()).toEqual([]);
-    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: null });
+    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: null, permanent: false });
 
     const missing = await browse(jar, `${url}/nowhere`);
     expect([missing.status, missing.headers.get("vary"), missing.headers.getSetCookie()]).toEqual([404, null, []]);
+  });
+}
+
+for (const name of Object.keys(specs)) {
+  test(`${name}: the login form, "remember me" (a permanent cookie), logging out by link`, async () => {
+    const { url } = server(name);
+    const jar = new CookieJar();
+    const form = await browse(jar, `${url}/login`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toMatch(/<form method="post" action="\/login">[\s\S]*name="user"[\s\S]*name="remember"/);
+    expect(form.headers.getSetCookie()).toEqual([]);
+
+    const login = await browse(jar, `${url}/login`, { method: "POST", body: new URLSearchParams({ user: "grace", remember: "1" }) });
+    expect(login.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[\w.-]+; Max-Age=2678400; Expires=[^;]+ GMT; Path=\/; HttpOnly; SameSite=Lax$/)]);
+    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "grace", permanent: true });
+    const table = await (await browse(jar, `${url}/session`)).text();
+    expect(table).toContain("<td>user</td><td><code>&#34;grace&#34;</code></td>");
+    expect(table).toMatch(/id="expiry">Expiry: permanent/);
+
+    const logout = await browse(jar, `${url}/logout`);
+    expect(logout.status).toBe(303);
+    expect(await (await browse(jar, `${url}/`)).text()).toContain("You were logged out.");
+    expect(jar.names()).toEqual([]);
   });
 }
 

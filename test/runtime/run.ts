@@ -1,7 +1,7 @@
 // `npm run test:runtimes`: the conformance suites inside workerd, Deno and Bun, then every
 // runtime's example server over real HTTP. Each runtime prints its own results; this prints a
-// summary and exits non-zero when any runtime fails, cannot start, skips a test, or registered
-// a different number of conformance cases than Node finds.
+// summary and exits non-zero when any runtime fails, cannot start, skips a test, or registers
+// fewer conformance cases for some suite file than Node does (a runtime may offer more: KV).
 //
 //   tsx test/runtime/run.ts [workerd] [deno] [bun] [http]      (default: all four, in this order)
 
