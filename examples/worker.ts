@@ -4,12 +4,12 @@
 import { withSession } from "../adapters/workers.ts";
 import { kvStore } from "../src/stores/kv.ts";
 import type { KVNamespaceLike } from "../src/stores/kv.ts";
-import { app } from "./app.ts";
+import { app, secretOrRandom } from "./app.ts";
 import type { Data } from "./app.ts";
 
 interface Env {
   /** A secret binding: `wrangler secret put SESSION_SECRET` (or .dev.vars locally). */
-  SESSION_SECRET: string;
+  SESSION_SECRET?: string;
   /** "kv" to keep sessions in Workers KV. */
   SESSION_STORE?: string;
   /** The KV namespace bound in wrangler.toml. */
@@ -19,7 +19,8 @@ interface Env {
 export default {
   // Options from env: built once per isolate, so the keys are derived once.
   fetch: withSession<Data, Env>(
-    (env) => ({ secret: env.SESSION_SECRET, ...(env.SESSION_STORE === "kv" ? { store: kvStore(env.SESSIONS) } : {}) }),
+    // Without SESSION_SECRET (a first `npx wrangler dev`), a random secret per isolate, with a warning.
+    (env) => ({ secret: secretOrRandom(env.SESSION_SECRET), ...(env.SESSION_STORE === "kv" ? { store: kvStore(env.SESSIONS) } : {}) }),
     app,
   ),
 };

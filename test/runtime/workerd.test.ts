@@ -16,11 +16,11 @@ test("workerd: the example Worker logs in, reads and logs out through SELF", asy
   expect(setCookie).toMatch(/^session=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
   const cookie = setCookie!.split(";")[0]!;
   const me = await SELF.fetch("http://127.0.0.1/me", { headers: { cookie } });
-  expect(await me.json()).toEqual({ user: "ada" });
+  expect(await me.json()).toEqual({ user: "ada", permanent: false });
   expect(me.headers.get("vary")).toBe("Cookie");
   const logout = await SELF.fetch("http://127.0.0.1/logout", { method: "POST", headers: { cookie }, redirect: "manual" });
   const after = logout.headers.getSetCookie()[0]!.split(";")[0]!;
-  expect(await (await SELF.fetch("http://127.0.0.1/me", { headers: { cookie: after } })).json()).toEqual({ user: null });
+  expect(await (await SELF.fetch("http://127.0.0.1/me", { headers: { cookie: after } })).json()).toEqual({ user: null, permanent: false });
   const missing = await SELF.fetch("http://127.0.0.1/nowhere", { headers: { cookie } });
   expect([missing.status, missing.headers.get("vary"), missing.headers.getSetCookie()]).toEqual([404, null, []]);
 });
