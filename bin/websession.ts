@@ -3,6 +3,9 @@
 
 import { createSessions, generateSecret } from "../src/index.ts";
 import type { InvalidReason, SessionFormat } from "../src/index.ts";
+import { MAX_INFLATED_BYTES } from "../src/codecs/flask.ts";
+import { parseTaggedJson } from "../src/codecs/flask-json.ts";
+import { zlibDecompress } from "../src/codecs/zlib.ts";
 import { base64urlDecode, utf8Decoder } from "../src/encoding.ts";
 import { sessionInternals } from "../src/session.ts";
 
@@ -23,13 +26,14 @@ Commands:
 Run "websession <command> --help" for a command's options.
 `;
 
-const INSPECT_USAGE = `Usage: websession inspect <cookie> [--secret S]... [--format signed] [--name NAME] [--lifetime SECONDS] [--json]
+const INSPECT_USAGE = `Usage: websession inspect <cookie> [--secret S]... [--format signed|sealed|flask] [--name NAME] [--lifetime SECONDS] [--json]
 
 Shows what a session cookie holds, its timestamps, key id and expiry.
   <cookie>          the cookie value, or a whole "name=value" pair, or a Cookie header
   --secret S        verify with this secret (repeat for rotation: current first); without
                     a secret, only what is readable is shown, marked UNVERIFIED
-  --format F        signed (default)
+  --format F        signed (default), sealed (nothing is readable without the secret) or
+                    flask (Flask's own session cookie)
   --name NAME       the cookie name it was issued under (default "session"; it is signed in)
   --lifetime N      the lifetime option in seconds, to judge expiry (default 31 days)
   --json            print JSON instead of text
@@ -103,14 +107,14 @@ async function inspect(args: string[]): Promise<number> {
   if (positional.length !== 1) throw new UsageError("inspect needs exactly one cookie");
   const name = flags.get("name")?.at(-1) ?? "session";
   const format = (flags.get("format")?.at(-1) ?? "signed") as SessionFormat;
+  if (!["signed", "sealed", "flask"].includes(format)) throw new UsageError(`--format must be signed, sealed or flask, got ${JSON.stringify(format)}`);
   const lifetime = Number(flags.get("lifetime")?.at(-1) ?? 31 * 24 * 3600);
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw new UsageError("--lifetime needs whole seconds");
   const token = extractToken(positional[0]!, name);
   const secrets = flags.get("secret") ?? [];
   const report: Record<string, unknown> = { format, name, length: token.length };
 
-  const readable = peek(format, token);
-  if (readable !== undefined) Object.assign(report, readable);
+  Object.assign(report, peek(format, token));
 
   let rejected = false;
   if (secrets.length > 0) {
@@ -145,35 +149,61 @@ async function inspect(args: string[]): Promise<number> {
   }
 
   if (flags.has("json")) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${render(report, 2)}\n`);
   } else {
     for (const [key, value] of Object.entries(report)) {
-      process.stdout.write(`${key.padEnd(12)} ${typeof value === "string" ? value : JSON.stringify(value)}\n`);
+      if (value !== undefined) process.stdout.write(`${key.padEnd(17)} ${typeof value === "string" ? value : render(value)}\n`);
     }
   }
   return rejected ? 1 : 0;
 }
 
-// What can be read from a token without a secret (nothing is trusted).
-function peek(format: SessionFormat, token: string): Record<string, unknown> | undefined {
-  if (format === "signed") {
+// What can be read from a token without a secret (nothing of it is trusted).
+function peek(format: SessionFormat, token: string): Record<string, unknown> {
+  if (format === "sealed") {
     const parts = token.split(".");
-    if (parts.length !== 3) return { readable: false, note: "not a signed token (body.kid.signature)" };
-    const body = base64urlDecode(parts[0]!);
-    try {
-      const envelope = JSON.parse(utf8Decoder.decode(body ?? new Uint8Array([0]))) as Record<string, unknown>;
-      return {
-        kid: parts[1],
-        claimedData: envelope.d,
-        claimedPermanent: envelope.p === 1,
-        claimedCreated: typeof envelope.c === "number" ? iso(envelope.c) : undefined,
-        claimedLastActive: typeof envelope.a === "number" ? iso(envelope.a) : undefined,
-      };
-    } catch {
-      return { kid: parts[1], readable: false, note: "the body is not base64url JSON" };
-    }
+    if (parts.length !== 5 || parts[0] !== "v1") return { readable: false, note: "not a sealed token (v1.kid.salt.iv.ciphertext)" };
+    return { version: parts[0], kid: parts[1], note: "encrypted: nothing else is readable without the secret" };
   }
-  return undefined;
+  if (format === "flask") {
+    const compressed = token.startsWith(".");
+    const parts = (compressed ? token.slice(1) : token).split(".");
+    if (parts.length !== 3) return { readable: false, note: "not a Flask cookie ([.]payload.timestamp.signature)" };
+    const stamp = base64urlDecode(parts[1]!);
+    let payload = base64urlDecode(parts[0]!);
+    if (payload !== null && compressed) payload = zlibDecompress(payload, MAX_INFLATED_BYTES);
+    let parsed: { value: unknown } | null = null;
+    try {
+      parsed = payload === null ? null : parseTaggedJson(utf8Decoder.decode(payload));
+    } catch {
+      parsed = null;
+    }
+    return {
+      compressed,
+      claimedTimestamp: stamp === null || stamp.length > 8 ? undefined : iso(stamp.reduce((n, b) => n * 256 + b, 0)),
+      ...(parsed === null ? { readable: false, note: "the payload is not Flask's tagged JSON" } : { claimedData: parsed.value }),
+    };
+  }
+  const parts = token.split(".");
+  if (parts.length !== 3) return { readable: false, note: "not a signed token (body.kid.signature)" };
+  const body = base64urlDecode(parts[0]!);
+  try {
+    const envelope = JSON.parse(utf8Decoder.decode(body ?? new Uint8Array([0]))) as Record<string, unknown>;
+    return {
+      kid: parts[1],
+      claimedData: envelope.d,
+      claimedPermanent: envelope.p === 1,
+      claimedCreated: typeof envelope.c === "number" ? iso(envelope.c) : undefined,
+      claimedLastActive: typeof envelope.a === "number" ? iso(envelope.a) : undefined,
+    };
+  } catch {
+    return { kid: parts[1], readable: false, note: "the body is not base64url JSON" };
+  }
+}
+
+// JSON for values Flask sessions may hold: big integers, bytes.
+function render(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? { bytes_base64: btoa(String.fromCharCode(...v)) } : v), indent);
 }
 
 function extractToken(input: string, name: string): string {
