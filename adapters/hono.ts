@@ -36,11 +36,22 @@ export function session<Data extends object = SessionData>(options: SessionsOpti
     await next();
     // Hono turns a thrown error into c.res through onError and records it in c.error.
     if (c.error !== undefined) return;
-    const response = await sessions.commit(current, c.res);
+    const response = await sessions.commit(current, c.res, { waitUntil: waitUntilOf(c) });
     if (response === c.res) return;
     // Assigning over an existing c.res merges the old headers back in (replacing Set-Cookie
     // and Vary with the old ones), so clear it first: the committed response is complete.
     c.res = undefined;
     c.res = response;
   };
+}
+
+// On Workers (and other runtimes with an execution context) a store's refresh-only write may
+// finish after the response; elsewhere Hono's c.executionCtx throws, and commit awaits it.
+function waitUntilOf(c: { readonly executionCtx: { waitUntil(promise: Promise<unknown>): void } }): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined;
+  }
 }

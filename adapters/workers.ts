@@ -3,7 +3,7 @@
 import type { SessionsOptions } from "../src/options.ts";
 import type { SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
-import type { SessionHandler } from "../src/sessions.ts";
+import type { SessionHandler, Sessions } from "../src/sessions.ts";
 
 /** The part of the Workers `ExecutionContext` this adapter relies on (declared structurally). */
 export interface ExecutionContext {
@@ -37,20 +37,28 @@ export function withSession<Data extends object = SessionData, Env = unknown, Ct
   options: SessionsOptions | ((env: Env) => SessionsOptions),
   handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
 ): WorkerFetch<Env, Ctx> {
-  // Store writes: commit awaits them today. Should the core hand back writes that may finish
-  // after the response, this adapter is the place to pass them to ctx.waitUntil; ctx already
-  // reaches handle() and the handler untouched.
-  if (typeof options !== "function") return createSessions<Data>(options).handle(handler);
+  // Static options are validated now, at start-up; options from env when env first arrives.
+  if (typeof options !== "function") return around(createSessions<Data>(options), handler);
   const perEnv = new WeakMap<object, WorkerFetch<Env, Ctx>>();
   return async function fetch(request, env, ctx) {
     if (typeof env !== "object" || env === null) {
       throw new TypeError(`withSession: options is a function of env, but fetch was called with env ${String(env)}; pass the Worker's env object`);
     }
-    let handle = perEnv.get(env);
-    if (handle === undefined) {
-      handle = createSessions<Data>(options(env)).handle(handler);
-      perEnv.set(env, handle);
+    let wrapped = perEnv.get(env);
+    if (wrapped === undefined) {
+      wrapped = around(createSessions<Data>(options(env)), handler);
+      perEnv.set(env, wrapped);
     }
-    return handle(request, env, ctx);
+    return wrapped(request, env, ctx);
+  };
+}
+
+// load, handler, commit, with a server-side store's refresh-only write left to ctx.waitUntil
+// (data writes are awaited before the response, so a redirect never outruns them).
+function around<Data extends object, Env, Ctx extends ExecutionContext>(sessions: Sessions<Data>, handler: SessionHandler<Data, [env: Env, ctx: Ctx]>): WorkerFetch<Env, Ctx> {
+  return async (request, env, ctx) => {
+    const session = await sessions.load(request);
+    const response = await handler(request, session, env, ctx);
+    return sessions.commit(session, response, { waitUntil: (promise) => ctx.waitUntil(promise) });
   };
 }

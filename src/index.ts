@@ -1,7 +1,7 @@
 // websession: Flask's session for the Web platform. Public exports only.
 
 export { createSessions, MAX_COOKIE_SIZE } from "./sessions.ts";
-export type { Sessions, SessionHandler } from "./sessions.ts";
+export type { CommitOptions, Sessions, SessionHandler } from "./sessions.ts";
 export { Session } from "./session.ts";
 export type { SessionData, Flash, FlashesOptions } from "./session.ts";
 export type { SessionsOptions, SessionFormat, OversizePolicy } from "./options.ts";

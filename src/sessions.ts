@@ -29,6 +29,16 @@ export type SessionHandler<Data extends object, Args extends unknown[] = []> = (
   ...args: Args
 ) => Response | Promise<Response>;
 
+/** Options of {@link Sessions.commit}. */
+export interface CommitOptions {
+  /**
+   * Keeps the runtime alive for work that may finish after the response (Workers'
+   * `ctx.waitUntil`). Only a server-side store's refresh-only write (no data changed) uses it;
+   * every write that changes data is awaited before the response, so a redirect never races it.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
 /** What {@link createSessions} returns. */
 export interface Sessions<Data extends object = SessionData> {
   /**
@@ -42,7 +52,7 @@ export interface Sessions<Data extends object = SessionData> {
    * must change, so immutable responses work). Throws `SessionError` (`cookie_too_large`,
    * `unserializable`, `store_unavailable`) before writing anything when the session cannot be stored.
    */
-  commit(session: Session<Data>, response: Response): Promise<Response>;
+  commit(session: Session<Data>, response: Response, options?: CommitOptions): Promise<Response>;
   /** Wraps a handler: load, call, commit. Extra arguments (env, ctx, info) are passed through. */
   handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>): (request: Request, ...args: Args) => Promise<Response>;
 }
@@ -196,11 +206,11 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   }
 
   // Decides what the session needs on the wire: the Set-Cookie values (or null) and whether to Vary.
-  async function decide(session: Session<Data>, i: SessionInternals): Promise<string[] | null> {
+  async function decide(session: Session<Data>, i: SessionInternals, options: CommitOptions | undefined): Promise<string[] | null> {
     const state = i.state;
     const secure = isSecure(requests.get(session));
     if (backend !== undefined) {
-      const line = await backend.commit(i, secure);
+      const line = await backend.commit(i, secure, options?.waitUntil);
       return line === null ? null : [line];
     }
     const empty = state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
@@ -237,7 +247,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
 
   const decisions = new WeakMap<Session<Data>, string[] | null>();
 
-  async function commit(session: Session<Data>, response: Response): Promise<Response> {
+  async function commit(session: Session<Data>, response: Response, options?: CommitOptions): Promise<Response> {
     // Structural, not instanceof: @hono/node-server swaps the global Response class, so a
     // Response.redirect() made before it is not an instance of the current global.
     if (!isResponse(response)) throw new TypeError("commit(session, response) needs a Response");
@@ -245,7 +255,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     if (!i.accessed) return response;
     let setCookie = decisions.get(session);
     if (setCookie === undefined) {
-      setCookie = await decide(session, i);
+      setCookie = await decide(session, i, options);
       decisions.set(session, setCookie);
       i.committed = true;
     }

@@ -36,8 +36,11 @@ const DATA = "d:";
 export interface StoreBackend {
   /** The session state for a Cookie header, or `null` for a fresh session. Throws `store_unavailable`. */
   load(header: string | null): Promise<SessionState | null>;
-  /** Writes what changed; returns the Set-Cookie value, or `null` when none is needed. */
-  commit(i: SessionInternals, secure: boolean): Promise<string | null>;
+  /**
+   * Writes what changed; returns the Set-Cookie value, or `null` when none is needed. With
+   * `waitUntil`, a refresh-only write (no data changed) is handed to it instead of awaited.
+   */
+  commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<string | null>;
 }
 
 /** Validates the `store` option: an object with `get`, `set` and `delete` (and optionally `patch`). */
@@ -249,7 +252,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     return true;
   }
 
-  async function commit(i: SessionInternals, secure: boolean): Promise<string | null> {
+  async function commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<string | null> {
     const state = i.state;
     const loaded = state.extra instanceof Loaded ? state.extra : undefined;
     const nowS = Math.floor(now() / 1000);
@@ -291,8 +294,14 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     const refreshDue = state.permanent && since >= touchInterval && (refresh === true || (refresh !== false && since >= refresh));
     if (!refreshDue) return null;
     // A refresh-only write changes no data: if it fails, the request still stands, unrefreshed.
-    const touchedRecord = await applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, ttlOf(loaded.created, nowS)).catch(() => false);
-    return touchedRecord ? idCookie(loaded.id, true, loaded.created, nowS, secure) : null;
+    const touch = applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, ttlOf(loaded.created, nowS)).catch(() => false);
+    if (waitUntil !== undefined) {
+      // After the response (Workers' ctx.waitUntil): should the touch fail, the record simply
+      // keeps its older last-active time and ends that much sooner; nothing is lost or revived.
+      waitUntil(touch);
+      return idCookie(loaded.id, true, loaded.created, nowS, secure);
+    }
+    return (await touch) ? idCookie(loaded.id, true, loaded.created, nowS, secure) : null;
   }
 
   return { load, commit };

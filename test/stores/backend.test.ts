@@ -294,6 +294,43 @@ describe("failures fail closed (STORE-FAIL)", () => {
     expect(refreshed.headers.getSetCookie()[0]).toMatch(/^session=[A-Za-z0-9_-]{43}; Max-Age=/);
   });
 
+  test("with waitUntil, a refresh-only write runs after the response; data writes are still awaited", async () => {
+    const { sessions, inner, faults, time, app } = setup({ refresh: 60 });
+    const cookie = cookieOf(await app((_r, s) => ((s.permanent = true), s.set("user", "ada"), ok())));
+    const key = storeKeyOf(cookie.slice("session=".length));
+    const pending: Array<Promise<unknown>> = [];
+    const waitUntil = (promise: Promise<unknown>): void => void pending.push(promise);
+    time.advance(61);
+
+    // A touch that hangs does not hold the response back; it gives up at the store timeout.
+    faults.patch = "hang";
+    const slow = await sessions.load(requestWith(cookie));
+    slow.get("user");
+    const started = performance.now();
+    const res = await sessions.commit(slow, ok(), { waitUntil });
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(res.headers.getSetCookie()[0]).toMatch(/; Max-Age=/);
+    expect(pending).toHaveLength(1);
+    await Promise.all(pending);
+    expect((await inner.get(key))?.a).toBe(String(T0 / 1000));
+
+    // A touch that works lands after the response.
+    faults.patch = "none";
+    const quick = await sessions.load(requestWith(cookie));
+    quick.get("user");
+    await sessions.commit(quick, ok(), { waitUntil });
+    expect(pending).toHaveLength(2);
+    await Promise.all(pending);
+    expect((await inner.get(key))?.a).toBe(String(T0 / 1000 + 61));
+
+    // A write that changes data never goes to waitUntil: it is done before commit returns.
+    const write = await sessions.load(requestWith(cookie));
+    write.set("n" as never, 1 as never);
+    await sessions.commit(write, ok(), { waitUntil });
+    expect(pending).toHaveLength(2);
+    expect((await inner.get(key))?.["d:n"]).toBe("1");
+  });
+
   test("a store that returns garbage gives a fresh session, never a crash (ST-04)", async () => {
     const { app, login, faults, reasons } = setup();
     const cookie = await login();
