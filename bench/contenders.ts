@@ -62,6 +62,9 @@ export class Unavailable extends Error {}
 
 const COOKIE = "session";
 const OK = (): Response => new Response("ok");
+// The untouched handler returns one body-less Response, built once: what is measured is only
+// what the library adds (a session library must hand back an untouched response as it is).
+const UNTOUCHED = new Response(null, { status: 204 });
 
 // ---------------------------------------------------------------------------------------
 // websession
@@ -103,7 +106,7 @@ function websession(id: string, label: string, note: string, options: () => Prom
           read: sessions.handle(read),
           write: sessions.handle(write),
           full: sessions.handle(full),
-          untouched: sessions.handle(() => OK()),
+          untouched: sessions.handle(() => UNTOUCHED),
           decode,
         };
       }
@@ -420,10 +423,10 @@ const none: Contender = {
   label: "no session (baseline)",
   kind: "baseline",
   webStandard: true,
-  note: "the handler alone: new Response(\"ok\")",
+  note: "the handler alone: new Response(\"ok\") (untouched: one prebuilt body-less Response)",
   async create() {
     const handler: Handler = async () => OK();
-    return { read: handler, write: handler, full: handler, untouched: handler, decode: async () => null };
+    return { read: handler, write: handler, full: handler, untouched: async () => UNTOUCHED, decode: async () => null };
   },
 };
 

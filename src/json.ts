@@ -11,6 +11,41 @@ const MAX_DEPTH = 64;
  * deeper than 64 levels.
  */
 export function assertLosslessJson(value: unknown, path: string, depth = 0): void {
+  // Every commit checks the whole session, so the check builds no path strings; only when it
+  // fails does the walk below run again to name the offending value.
+  if (isLossless(value, depth)) return;
+  explainLoss(value, path, depth);
+  fail(path, "not plain JSON"); // unreachable: the walks reject the same values
+}
+
+function isLossless(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+      return value.isWellFormed();
+    case "number":
+      return Number.isFinite(value);
+    case "boolean":
+      return true;
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        // A hole reads as undefined, which fails like undefined itself.
+        for (let i = 0; i < value.length; i++) if (!isLossless(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) if (!isLossless((value as Record<string, unknown>)[keys[i]!], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function explainLoss(value: unknown, path: string, depth: number): void {
   switch (typeof value) {
     case "string":
       if (!value.isWellFormed()) fail(path, "a string with a lone surrogate");
@@ -26,7 +61,7 @@ export function assertLosslessJson(value: unknown, path: string, depth = 0): voi
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           if (!(i in value)) fail(`${path}[${i}]`, "a hole in a sparse array");
-          assertLosslessJson(value[i], `${path}[${i}]`, depth + 1);
+          explainLoss(value[i], `${path}[${i}]`, depth + 1);
         }
         return;
       }
@@ -35,7 +70,7 @@ export function assertLosslessJson(value: unknown, path: string, depth = 0): voi
         fail(path, `an instance of ${(value as object).constructor?.name ?? "a class"}; store plain objects, arrays, strings, numbers, booleans or null`);
       }
       for (const key of Object.keys(value)) {
-        assertLosslessJson((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+        explainLoss((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
       }
       return;
     }
