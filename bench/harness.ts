@@ -341,7 +341,7 @@ export async function runRounds(
  * A sampler for runtimes where mitata cannot run (workerd forbids code generation, and its
  * clock ticks in whole milliseconds): it times batches of at least `minBatchMs` and divides.
  */
-export function clockSampler(now: () => number = () => performance.now(), minBatchMs = 25): Sampler {
+export function clockSampler(now: () => number = () => performance.now(), minBatchMs = 20): Sampler {
   async function batch(run: () => Promise<unknown>, n: number, concurrency: number): Promise<number> {
     const t0 = now();
     if (concurrency === 1) {
@@ -364,14 +364,14 @@ export function clockSampler(now: () => number = () => performance.now(), minBat
     }
     const samples: number[] = [];
     const end = now() + budgetMs;
-    while (samples.length < 3 || (now() < end && samples.length < 10_000)) {
+    while (samples.length < 5 || (now() < end && samples.length < 10_000)) {
       samples.push(((await batch(run, n, concurrency)) * 1e6) / (n * concurrency));
     }
     return samples;
   };
 }
 
-/** The whole result of one runtime's run, as written to bench/results/<runtime>.json. */
+/** The whole result of one runtime's run, as written to bench/results/micro-<runtime>.json. */
 export interface RunResult {
   runtime: string;
   version: string;

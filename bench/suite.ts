@@ -1,5 +1,5 @@
 // The micro-benchmark for Node, Deno and Bun: every contender in this one process, proven
-// first, then timed with mitata in interleaved rounds. Writes bench/results/<runtime>.json.
+// first, then timed with mitata in interleaved rounds. Writes bench/results/micro-<runtime>.json.
 //
 //   node --expose-gc --import tsx bench/suite.ts [--out FILE] [--rounds N] [--budget MS] [--quick] [--only id,id]
 //   deno run -A --v8-flags=--expose-gc bench/suite.ts ...      bun bench/suite.ts ...
@@ -82,7 +82,7 @@ const result: RunResult = {
   roundInfo: rounds,
   results,
 };
-const out = args.out ?? `bench/results/${info.runtime}.json`;
+const out = args.out ?? `bench/results/micro-${info.runtime}.json`;
 mkdirSync(out.slice(0, out.lastIndexOf("/")) || ".", { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
 for (const line of summaryLines(result)) console.log(line);

@@ -43,8 +43,10 @@ export interface ResolvedCookieOptions {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E   (6265bis 4.1.1)
 const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-// path-value = *av-octet ; av-octet = %x20-3A / %x3C-7E   (any CHAR except CTLs or ";")
-const PATH_VALUE = /^[\x20-\x3A\x3C-\x7E]*$/;
+// path-value = *av-octet ; av-octet = %x20-3A / %x3C-7E   (any CHAR except CTLs or ";"),
+// not ending in a space: user agents trim the attribute value (6265bis 5.6), so the cookie
+// would be stored under another path than the one configured.
+const PATH_VALUE = /^(?:[\x20-\x3A\x3C-\x7E]*[\x21-\x3A\x3C-\x7E])?$/;
 // A domain label (RFC 1034 3.5, as RFC 1123 relaxes it): letters, digits, inner hyphens.
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 // 6265bis 5.6: user agents ignore attribute values longer than 1024 octets.
@@ -82,7 +84,7 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
   }
   const path = o.path ?? "/";
   if (typeof path !== "string" || !path.startsWith("/") || path.length > MAX_ATTRIBUTE_LENGTH || !PATH_VALUE.test(path)) {
-    throw new TypeError(`option cookie.path is invalid: ${describe(path)}; it must start with "/" and contain no ";" or control characters`);
+    throw new TypeError(`option cookie.path is invalid: ${describe(path)}; it must start with "/", contain no ";" or control characters, and not end in a space`);
   }
   const secure = o.secure;
   if (secure !== undefined && typeof secure !== "boolean") {

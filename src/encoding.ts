@@ -1,8 +1,11 @@
 // Bytes <-> text helpers shared by every layer. Tokens are base64url without padding.
 
 export const utf8Encoder: TextEncoder = new TextEncoder();
-/** Fatal: invalid UTF-8 in a cookie is a bad cookie, never U+FFFD. */
-export const utf8Decoder: TextDecoder = new TextDecoder("utf-8", { fatal: true });
+/**
+ * Fatal: invalid UTF-8 in a cookie is a bad cookie, never U+FFFD. A leading byte-order mark is
+ * kept as U+FEFF (which JSON.parse refuses), not silently dropped: no writer here emits one.
+ */
+export const utf8Decoder: TextDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 /** ALPHABET as character codes (what a base64url digit is as an ASCII byte). */

@@ -18,6 +18,15 @@ export function assertLosslessJson(value: unknown, path: string, depth = 0): voi
   fail(path, "not plain JSON"); // unreachable: the walks reject the same values
 }
 
+/**
+ * Whether {@link assertLosslessJson} would accept `value`. Readers use it on decoded data, so a
+ * verified payload that could never have been written (nesting over the cap, `1e999`, a lone
+ * surrogate escape) is refused on the way in, not at the next commit.
+ */
+export function isLosslessJson(value: unknown): boolean {
+  return isLossless(value, 0);
+}
+
 function isLossless(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case "string":

@@ -101,7 +101,7 @@ const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "abs
 
 /** Validates `options`, throwing `TypeError`, `RangeError` or `SessionError` with what to change. */
 export function resolveOptions(options: SessionsOptions): ResolvedOptions {
-  if (typeof options !== "object" || options === null) {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError(`createSessions needs an options object with at least { secret }, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {

@@ -64,7 +64,10 @@ export function normalizeSecrets(value: unknown): Secret[] {
     throw new RangeError(`option secret lists ${list.length} secrets; at most ${MAX_SECRETS} (the current one and ${MAX_SECRETS - 1} fallbacks) are allowed, drop the oldest`);
   }
   const seen = new Set<string>();
-  list.forEach((s, i) => {
+  // An index loop, not forEach: a hole in a sparse array ([key, , old]) must be refused here,
+  // not skipped here and met later as `undefined` by the first request.
+  for (let i = 0; i < list.length; i++) {
+    const s: unknown = list[i];
     if (typeof s !== "string" && !(s instanceof Uint8Array)) {
       throw new TypeError(`option secret${Array.isArray(value) ? `[${i}]` : ""} must be a string or Uint8Array, got ${describe(s)}`);
     }
@@ -74,8 +77,8 @@ export function normalizeSecrets(value: unknown): Secret[] {
     const id = fingerprint(typeof s === "string" ? utf8Encoder.encode(s) : s);
     if (seen.has(id)) throw new TypeError(`option secret lists the same secret twice (at index ${i}); remove the duplicate`);
     seen.add(id);
-  });
-  return list as Secret[];
+  }
+  return [...list] as Secret[];
 }
 
 /**

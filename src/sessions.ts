@@ -21,6 +21,18 @@ import { storeBackend } from "./stores/backend.ts";
 
 /** 6265bis 5.6/5.7: browsers ignore a cookie whose name plus value exceeds 4096 octets. */
 export const MAX_COOKIE_SIZE = 4096;
+/**
+ * More distinct values under the session cookie's name than this are ambiguous without
+ * verifying any (as a store's ids are): a browser sends one per Path/Domain it holds, so a
+ * longer list is tossed or forged, and verifying each would let one request buy hundreds of
+ * HMACs or AES-GCM decryptions.
+ */
+const MAX_CANDIDATES = 4;
+/**
+ * Cookies this response sets beyond this many bytes of name=value all come back in every
+ * request's Cookie header, which servers and proxies commonly cap at 8 KB (6265bis 6.1).
+ */
+const COOKIE_HEADER_BUDGET = 8192;
 
 /** A fetch-style handler that receives the request's session. */
 export type SessionHandler<Data extends object, Args extends unknown[] = []> = (
@@ -83,6 +95,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   const maxToken = maxTokenLength(config);
   let keysReady = false;
   let warnedInsecure = false;
+  let warnedLarge = false;
   const settled = codec.ready.then(() => {
     keysReady = true;
   });
@@ -103,20 +116,26 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return null;
   }
 
-  // Applies the time rules to a decoded state; null (and the hook) when it has expired.
+  // Applies the time rules to a decoded state; null (and the hook) when it has expired. Each
+  // rule says what must hold, so a clock that returns NaN rejects instead of accepting.
   function checkTimes(state: SessionState): SessionState | null {
     const nowS = Math.floor(now() / 1000);
     const limit = nowS + codec.clockSkew;
-    if (state.created > limit || state.lastActive > limit || state.lastActive < state.created) return reject("expired");
-    if (nowS - state.lastActive > config.lifetime) return reject("expired");
-    if (config.absoluteLifetime !== undefined && nowS - state.created > config.absoluteLifetime) return reject("expired");
+    if (!(state.created <= limit && state.lastActive <= limit && state.created <= state.lastActive)) return reject("expired");
+    if (!(nowS - state.lastActive <= config.lifetime)) return reject("expired");
+    if (config.absoluteLifetime !== undefined && !(nowS - state.created <= config.absoluteLifetime)) return reject("expired");
     return state;
+  }
+
+  // Whether the values under the name are too many to be a browser's; see MAX_CANDIDATES.
+  function tooMany(values: readonly string[]): boolean {
+    return values.length > MAX_CANDIDATES && new Set(values).size > MAX_CANDIDATES;
   }
 
   // All values sent under the cookie name; two different valid ones are ambiguous (a tossed
   // cookie), and then no session is used at all. `null`: a chunk name came with two values.
   function pick(values: string[] | null, decode: (token: string) => SessionState | InvalidReason): SessionState | null {
-    if (values === null) return reject("ambiguous");
+    if (values === null || tooMany(values)) return reject("ambiguous");
     if (values.length === 0) return null;
     let found: SessionState | null = null;
     let foundToken: string | undefined;
@@ -153,7 +172,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     } else {
       const values = sent !== undefined ? sent.tokens : readCookie(header, cookie.name);
       const results = new Map<string, SessionState | InvalidReason>();
-      for (const token of new Set(values)) {
+      for (const token of values === null || tooMany(values) ? [] : new Set(values)) {
         results.set(token, token.length > maxToken ? "malformed" : await codec.decode!(token));
       }
       const state = pick(values, (token) => results.get(token)!);
@@ -259,7 +278,23 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
       decisions.set(session, setCookie);
       i.committed = true;
     }
-    return withSessionHeaders(response, setCookie);
+    const committed = withSessionHeaders(response, setCookie);
+    if (setCookie !== null && !warnedLarge) warnIfLarge(committed);
+    return committed;
+  }
+
+  // Said once per createSessions, with sizes only (never a cookie's value).
+  function warnIfLarge(response: Response): void {
+    let bytes = 0;
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.indexOf(";") === -1 ? line : line.slice(0, line.indexOf(";"));
+      if (!pair.endsWith("=")) bytes += pair.length; // a deletion comes back as nothing
+    }
+    if (bytes <= COOKIE_HEADER_BUDGET) return;
+    warnedLarge = true;
+    console.warn(
+      `websession: a response sets ${bytes} bytes of cookies (name=value), over ${COOKIE_HEADER_BUDGET}: browsers send them all back in every request's Cookie header, which many servers and proxies refuse above 8 KB (nginx's default). Keep the session smaller, or use a server-side store.`,
+    );
   }
 
   function handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>): (request: Request, ...args: Args) => Promise<Response> {

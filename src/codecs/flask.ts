@@ -124,10 +124,11 @@ function encodeTimestamp(seconds: number): Uint8Array {
 }
 
 // bytes_to_int on at most 8 bytes. Values past 2^53 lose precision, but they are centuries
-// in the future and rejected as such.
+// in the future and rejected as such. A leading zero byte is refused: int_to_bytes never
+// writes one, so, like the lenient base64 spellings, it only comes from a hand-made cookie.
 function decodeTimestamp(segment: string): number | null {
   const bytes = base64urlDecode(segment);
-  if (bytes === null || bytes.length > 8) return null;
+  if (bytes === null || bytes.length > 8 || bytes[0] === 0) return null;
   let t = 0;
   for (const b of bytes) t = t * 256 + b;
   return t;

@@ -16,7 +16,7 @@ import type { InvalidReason } from "../codecs/codec.ts";
 import { readCookie, serializeDeleteCookie, serializeSetCookie } from "../cookie.ts";
 import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";
 import { SessionError, describe } from "../errors.ts";
-import { assertLosslessJson } from "../json.ts";
+import { assertLosslessJson, isLosslessJson } from "../json.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { snapshotOf } from "../session.ts";
 import type { Flash, SessionInternals, SessionState } from "../session.ts";
@@ -151,11 +151,15 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
       if (typeof text !== "string") return null;
       if (field.startsWith(DATA)) {
         const name = field.slice(DATA.length);
+        let value: unknown;
         try {
-          data.set(name, JSON.parse(text));
+          value = JSON.parse(text);
         } catch {
           return null;
         }
+        // Only what encode() could have written: anything else would fail the next commit.
+        if (!isLosslessJson(value)) return null;
+        data.set(name, value);
         values.set(name, text);
       } else if (field === "k") k = text;
       else if (field === "c") c = text;
@@ -218,12 +222,13 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     return found;
   }
 
-  // undefined: live; "past": idle or absolute limit passed; "future": timestamps ahead of the clock.
+  // undefined: live; "past": idle or absolute limit passed; "future": timestamps ahead of the
+  // clock (or a clock that returns NaN: each rule says what must hold, so NaN fails closed).
   function expiryOf(state: SessionState, nowS: number): "past" | "future" | undefined {
     const limit = nowS + CLOCK_SKEW;
-    if (state.created > limit || state.lastActive > limit || state.lastActive < state.created) return "future";
-    if (nowS - state.lastActive > lifetime) return "past";
-    if (absoluteLifetime !== undefined && nowS - state.created > absoluteLifetime) return "past";
+    if (!(state.created <= limit && state.lastActive <= limit && state.created <= state.lastActive)) return "future";
+    if (!(nowS - state.lastActive <= lifetime)) return "past";
+    if (absoluteLifetime !== undefined && !(nowS - state.created <= absoluteLifetime)) return "past";
     return undefined;
   }
 
@@ -374,7 +379,7 @@ function parseFlashes(text: string): Flash[] | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(value)) return null;
+  if (!Array.isArray(value) || !isLosslessJson(value)) return null;
   for (const f of value) {
     if (!Array.isArray(f) || f.length !== 2 || typeof f[0] !== "string" || typeof f[1] !== "string") return null;
   }

@@ -156,3 +156,62 @@ describe("signed codec", () => {
     }
   });
 });
+
+// The fast paths (token bytes decoded once, reused HMAC state and buffers, WebCrypto signing
+// in workerd) must give exactly the bytes and the verdicts of the plain implementation.
+describe("signed codec fast paths", () => {
+  function randomData(seed: number): Record<string, unknown> {
+    let x = seed;
+    const next = (): number => (x = (x * 1103515245 + 12345) & 0x7fffffff);
+    const text = (n: number): string => Array.from({ length: n }, () => String.fromCodePoint([0x41 + (next() % 26), 0xe9, 0x4e2d, 0x1f600][next() % 4]!)).join("");
+    const data: Record<string, unknown> = {};
+    for (let i = next() % 12; i >= 0; i--) data[text(1 + (next() % 6))] = next() % 3 === 0 ? text(next() % 300) : { n: next(), list: [text(3), null, true, next() / 7] };
+    return data;
+  }
+
+  test("tokens equal the independent node:crypto implementation for 200 random sessions, both signers", async () => {
+    const noble = signedCodec([TEST_SECRET], "session", { signer: "noble" });
+    const webcrypto = signedCodec([TEST_SECRET], "session", { signer: "webcrypto" });
+    await Promise.all([noble.ready, webcrypto.ready]);
+    for (let seed = 1; seed <= 200; seed++) {
+      const s = state(randomData(seed), { permanent: seed % 2 === 0, nonce: seed % 3 === 0 ? "n0nce" : undefined });
+      const expected = referenceToken(TEST_SECRET, "session", serializeEnvelope(s));
+      expect(noble.encode(s), `seed ${seed}`).toBe(expected);
+      expect(await webcrypto.encode(s), `seed ${seed}`).toBe(expected);
+      const back = noble.decodeSync!(expected) as SessionState;
+      expect(Object.fromEntries(back.data)).toEqual(Object.fromEntries(s.data));
+    }
+  });
+
+  test("interleaved WebCrypto signing keeps each token whole", async () => {
+    const codec = signedCodec([TEST_SECRET], "session", { signer: "webcrypto" });
+    await codec.ready;
+    const states = Array.from({ length: 20 }, (_, i) => state(randomData(1000 + i)));
+    const tokens = await Promise.all(states.map((s) => codec.encode(s)));
+    tokens.forEach((token, i) => expect(token).toBe(referenceToken(TEST_SECRET, "session", serializeEnvelope(states[i]!))));
+  });
+
+  test("tokens larger than the shared buffers round-trip, and small ones after them", async () => {
+    const codec = signedCodec([TEST_SECRET], "session", { maxTokenLength: 200_000 });
+    await codec.ready;
+    const big = state({ blob: "x".repeat(100_000), more: "é".repeat(2_000) });
+    const small = state({ user: "ada" });
+    const bigToken = codec.encode(big) as string;
+    const smallToken = codec.encode(small) as string;
+    expect(bigToken).toBe(referenceToken(TEST_SECRET, "session", serializeEnvelope(big)));
+    expect(smallToken).toBe(referenceToken(TEST_SECRET, "session", serializeEnvelope(small)));
+    expect((codec.decodeSync!(bigToken) as SessionState).data.get("blob")).toBe("x".repeat(100_000));
+    expect((codec.decodeSync!(smallToken) as SessionState).data.get("user")).toBe("ada");
+  });
+
+  test("non-ASCII characters give the verdicts of the plain implementation", async () => {
+    const codec = signedCodec([TEST_SECRET], "session");
+    await codec.ready;
+    const token = codec.encode(state({ a: 1 })) as string;
+    const [body, kid, sig] = token.split(".") as [string, string, string];
+    expect(codec.decodeSync!(`${body.slice(0, 3)}é${body.slice(4)}.${kid}.${sig}`)).toBe("bad_signature");
+    expect(codec.decodeSync!(`${body}.${kid.slice(0, 5)}é.${sig}`)).toBe("bad_signature");
+    expect(codec.decodeSync!(`${body}.${kid}.${sig.slice(0, 10)}é${sig.slice(11)}`)).toBe("malformed");
+    expect(codec.decodeSync!(`${body}\ud800.${kid}.${sig}`)).toBe("bad_signature");
+  });
+});

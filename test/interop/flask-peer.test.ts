@@ -258,7 +258,7 @@ describe("Flask sets, websession reads", () => {
 });
 
 describe("websession sets, Flask reads", () => {
-  test("every tag type, flashes and permanent: /verify agrees and /dump is the JSON inside our cookie", async () => {
+  test("every tag type, flashes and permanent: /verify agrees and /dump is the JSON inside our cookie (FL-03)", async () => {
     const values = expectedSession(EVERY_TAG).data;
     const { run } = ours(SECRET);
     const { cookie } = await run(undefined, (s) => {
@@ -346,7 +346,7 @@ describe("the same time rules (PERMANENT_SESSION_LIFETIME as max age, no clock s
     ["well within the lifetime", -(LIFETIME - 10), true],
     ["past the lifetime", -(LIFETIME + 10), false],
     ["in the future", 30, false],
-  ])("a cookie signed %s: Flask and websession agree", async (_label, offset, valid) => {
+  ])("a cookie signed %s: Flask and websession agree (FL-05)", async (_label, offset, valid) => {
     const at = Date.now() + offset * 1000;
     const { cookie } = await ours(SECRET, { now: () => at }).run(undefined, (s) => s.set("k", 1));
     const flask = await verify(current!, cookie!);
@@ -357,7 +357,7 @@ describe("the same time rules (PERMANENT_SESSION_LIFETIME as max age, no clock s
     expect(reasons).toEqual(valid ? [] : ["expired"]);
   });
 
-  test("a tampered cookie is rejected by both", async () => {
+  test("a tampered cookie is rejected by both (FL-04)", async () => {
     const { cookie } = await ours(SECRET).run(undefined, (s) => s.set("role", "user"));
     const tampered = `${cookie![0] === "e" ? "f" : "e"}${cookie!.slice(1)}`;
     expect((await verify(current!, tampered)).error).toBe("BadTimeSignature");
@@ -417,8 +417,59 @@ describe("hand-made payloads behind a valid signature: websession reads what Fla
   });
 });
 
+describe("security bar: mutations and duplicate keys, both sides", () => {
+  test("FL-04: Flask-made cookies (plain, unicode, compressed, every tag) mutated at every position and per ENC-*: websession rejects every mutant, Flask every one but its lenient base64 spellings (FL-07)", async () => {
+    const cookies = [
+      await flaskSets(current!, { user_id: 42 }),
+      await flaskSets(current!, { name: "Zo\u00eb \u{1F600}" }),
+      await flaskSets(current!, { long: "ab".repeat(300) }),
+      await flaskSets(current!, EVERY_TAG),
+    ];
+    expect(cookies.filter((c) => c.startsWith(".")).length).toBeGreaterThanOrEqual(2);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    let mutants = 0;
+    let lenient = 0;
+    for (const cookie of cookies) {
+      const variants = new Set<string>();
+      // Every position of short cookies; 60 spread over each part of the long ones.
+      const step = Math.max(1, Math.floor(cookie.length / 60));
+      for (let i = 0; i < cookie.length; i += i < cookie.length - 40 ? step : 1) {
+        const c = cookie[i]!;
+        variants.add(cookie.slice(0, i) + alphabet[(alphabet.indexOf(c) + 1) % alphabet.length]! + cookie.slice(i + 1));
+      }
+      const sig = cookie.slice(cookie.lastIndexOf(".") + 1);
+      variants.add(`${cookie.slice(0, cookie.lastIndexOf("."))}.${sig.toUpperCase()}`);
+      variants.add(cookie.startsWith(".") ? cookie.slice(1) : `.${cookie}`);
+      variants.add(cookie.slice(0, -1));
+      variants.add(`${cookie}X`);
+      variants.add(cookie.replaceAll(".", "%2E"));
+      variants.delete(cookie);
+      const { load } = ours(SECRET);
+      for (const mutant of variants) {
+        expect((await load(mutant)).isNew, `websession accepted ${mutant}`).toBe(true);
+        mutants++;
+        if ((await verify(current!, mutant)).valid) {
+          // Python's lenient base64 reads another spelling of the same signature bytes: the
+          // documented divergence (FL-07); any other mutant Flask accepted would be a forgery.
+          expect(mutant.slice(0, mutant.lastIndexOf(".")), `Flask accepted ${mutant}`).toBe(cookie.slice(0, cookie.lastIndexOf(".")));
+          expect(Buffer.from(mutant.slice(mutant.lastIndexOf(".") + 1), "base64url")).toEqual(Buffer.from(sig, "base64url"));
+          lenient++;
+        }
+      }
+    }
+    expect(mutants).toBeGreaterThan(150);
+    expect(lenient).toBeLessThanOrEqual(cookies.length);
+  }, 60_000);
+
+  test("JSN-07: duplicate keys behind a valid signature: Flask (Python's json) and websession both keep the last value", async () => {
+    const cookie = signed(SECRET, '{"role":"user","x":1,"role":"admin"}');
+    expect((await verify(current!, cookie)).session).toEqual({ role: "admin", x: 1 });
+    expect((await ours(SECRET).load(cookie)).toJSON()).toEqual({ role: "admin", x: 1 });
+  });
+});
+
 describe("random sessions", () => {
-  test("websession writes, Flask reads: /dump equals the JSON inside the cookie, /verify the values", async () => {
+  test("websession writes, Flask reads: /dump equals the JSON inside the cookie, /verify the values (FL-03)", async () => {
     const { run } = ours(SECRET);
     await fc.assert(
       fc.asyncProperty(flaskData, async (data) => {

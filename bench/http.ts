@@ -1,0 +1,252 @@
+// `npm run bench:http`: the same Hono app with each session library (and with none) served
+// on 127.0.0.1 by Node (@hono/node-server) and Bun (Bun.serve), loaded with a fixed number
+// of requests that each read, change and re-sign the session. Reports requests/s and the
+// overhead against no session, into BENCHMARKS.md. Servers are stopped by PID.
+//
+//   npm run bench:http [-- --runtimes node,bun --requests 30000 --connections 32 --rounds 3 --client wrk|autocannon --apps a,b]
+
+import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import autocannon from "autocannon";
+import { parseArgs, waitForQuiet } from "./cli.ts";
+import { APPS, APP_LABELS } from "./http-apps.ts";
+import type { AppName } from "./http-apps.ts";
+import { machineDescription, writeSection } from "./report.ts";
+
+const args = parseArgs(process.argv.slice(2));
+const runtimes = args.runtimes ?? ["node", "bun"];
+const quick = process.argv.includes("--quick");
+const requests = Number(args.rest.requests ?? (quick ? 5_000 : 30_000));
+const connections = Number(args.rest.connections ?? 32);
+const rounds = process.argv.some((a) => a.startsWith("--rounds")) ? args.rounds : quick ? 1 : 3;
+const apps = (args.rest.apps?.split(",") ?? [...APPS]) as AppName[];
+const wrkPath = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((p) => existsSync(p));
+// autocannon sends a fixed number of requests (the default); wrk runs for a fixed duration.
+const client = (args.rest.client ?? "autocannon") as "wrk" | "autocannon";
+const duration = Number(args.rest.duration ?? 10);
+if (client === "wrk" && wrkPath === undefined) throw new Error("--client wrk: wrk is not installed (apt-get install -y wrk), or use --client autocannon");
+// A load run may take at most this long; a server slower than requests/MAX_SECONDS fails loudly.
+const MAX_SECONDS = 120;
+const log = (line: string): void => console.log(`[http] ${line}`);
+const env = { ...process.env, TMPDIR: process.env.TMPDIR ?? `${process.cwd()}/.tmp` };
+const bun = existsSync("node_modules/.bin/bun") ? "node_modules/.bin/bun" : "bun";
+
+interface Server {
+  app: AppName;
+  child: ChildProcess;
+  port: number;
+  cookie: string | undefined;
+}
+
+const running = new Set<ChildProcess>();
+function stopAll(): void {
+  for (const child of running) {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGTERM");
+  }
+  running.clear();
+}
+process.on("exit", stopAll);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
+function startServer(runtime: string, app: AppName): Promise<Server> {
+  const [cmd, argv] = runtime === "bun" ? [bun, ["bench/http-server.ts", app, "0"]] : [process.execPath, ["--import", "tsx", "bench/http-server.ts", app, "0"]];
+  const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "inherit"] });
+  running.add(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${runtime} ${app}: no "listening" line within 30 s`)), 30_000);
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve({ app, child, port: Number(m[1]), cookie: undefined });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`${runtime} ${app}: server exited (${code}) before listening`)));
+  });
+}
+
+function stop(server: Server): void {
+  if (server.child.pid !== undefined && server.child.exitCode === null) process.kill(server.child.pid, "SIGTERM");
+  running.delete(server.child);
+}
+
+/** Logs in, then proves a loaded request reads, changes and re-signs the session. */
+async function login(server: Server): Promise<void> {
+  const base = `http://127.0.0.1:${server.port}`;
+  const first = await fetch(`${base}/login`);
+  await first.text();
+  if (server.app === "none") return;
+  const line = first.headers.getSetCookie()[0];
+  if (line === undefined) throw new Error(`${server.app}: /login set no cookie`);
+  server.cookie = line.split(";")[0]!;
+  const again = await fetch(`${base}/`, { headers: { cookie: server.cookie } });
+  await again.text();
+  const next = again.headers.getSetCookie()[0]?.split(";")[0];
+  if (again.status !== 200 || next === undefined || next === server.cookie) {
+    throw new Error(`${server.app}: GET / with the session cookie did not re-issue a changed cookie (status ${again.status})`);
+  }
+  const third = await fetch(`${base}/`, { headers: { cookie: next } });
+  await third.text();
+  if (third.headers.getSetCookie()[0]?.split(";")[0] === next) throw new Error(`${server.app}: the session did not change between requests`);
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  seconds: number;
+}
+
+async function load(server: Server, amount: number, warmup = false): Promise<Load> {
+  const url = `http://127.0.0.1:${server.port}/`;
+  const headers: Record<string, string> = server.cookie === undefined ? {} : { cookie: server.cookie };
+  if (client === "autocannon" || warmup) {
+    const t0 = performance.now();
+    const instance = autocannon({ url, connections, amount, headers, timeout: 10 });
+    // autocannon only notices the end at its next 1 s tick: time the run to the last response.
+    let last = t0;
+    instance.on("response", () => {
+      last = performance.now();
+    });
+    const timer = setTimeout(() => instance.stop(), MAX_SECONDS * 1000);
+    const r = await instance;
+    clearTimeout(timer);
+    const seconds = (last - t0) / 1000;
+    if (r.requests.total < amount) throw new Error(`${server.app}: only ${r.requests.total} of ${amount} requests within ${MAX_SECONDS} s`);
+    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) throw new Error(`${server.app}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+    return { rps: r.requests.total / seconds, p50: r.latency.p50, p99: r.latency.p99, seconds };
+  }
+  // wrk has no request count (its threads can stop early, but it still waits out -d), so
+  // with wrk each run lasts a fixed --duration instead.
+  const argv = ["-t2", `-c${connections}`, `-d${duration}s`, "--latency", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
+  const t0 = performance.now();
+  const r = spawnSync(wrkPath!, argv, { encoding: "utf8", timeout: (MAX_SECONDS + 10) * 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const out = r.stdout ?? "";
+  const done = /(\d+) requests in ([\d.]+)(m?s)/.exec(out);
+  if (r.status !== 0 || done === null || /Non-2xx|Socket errors/.test(out)) throw new Error(`${server.app}: wrk failed: ${out}${r.stderr ?? ""}`);
+  const ms = (re: RegExp): number => {
+    const m = re.exec(out);
+    if (m === null) return NaN;
+    return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
+  };
+  const wrkSeconds = Number(done[2]) / (done[3] === "ms" ? 1000 : 1);
+  return { rps: Number(done[1]) / wrkSeconds, p50: ms(/50%\s+([\d.]+)(us|ms|s)/), p99: ms(/99%\s+([\d.]+)(us|ms|s)/), seconds };
+}
+
+interface AppResult {
+  app: AppName;
+  rps: number[];
+  p50: number[];
+  p99: number[];
+}
+
+interface HttpRun {
+  runtime: string;
+  version: string;
+  client: string;
+  requests: number;
+  duration: number;
+  connections: number;
+  date: string;
+  results: AppResult[];
+}
+
+function versionOf(runtime: string): string {
+  if (runtime === "node") return `Node ${process.version}`;
+  const r = spawnSync(bun, ["--version"], { encoding: "utf8" });
+  return `Bun ${r.stdout.trim()}`;
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const all: HttpRun[] = [];
+for (const runtime of runtimes) {
+  log(`${runtime}: starting ${apps.length} servers on 127.0.0.1`);
+  const servers: Server[] = [];
+  try {
+    for (const app of apps) servers.push(await startServer(runtime, app));
+    for (const s of servers) {
+      await login(s);
+      log(`${runtime} ${s.app}: pid ${s.child.pid}, port ${s.port}; session round trip checked`);
+      await load(s, Math.min(5_000, requests), true); // warm-up, untimed
+    }
+    const results = new Map<AppName, AppResult>(apps.map((app) => [app, { app, rps: [], p50: [], p99: [] }]));
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round so no app always runs first.
+      const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
+      for (const s of order) {
+        await waitForQuiet((path) => readFileSync(path, "utf8"), log);
+        const r = await load(s, requests);
+        const entry = results.get(s.app)!;
+        entry.rps.push(r.rps);
+        entry.p50.push(r.p50);
+        entry.p99.push(r.p99);
+        log(`${runtime} round ${round + 1}/${rounds} ${s.app}: ${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.seconds.toFixed(1)} s)`);
+      }
+    }
+    const run: HttpRun = { runtime, version: versionOf(runtime), client, requests, duration, connections, date: new Date().toISOString(), results: [...results.values()] };
+    mkdirSync("bench/results", { recursive: true });
+    writeFileSync(`bench/results/http-${runtime}.json`, `${JSON.stringify(run, null, 1)}\n`);
+    all.push(run);
+  } finally {
+    for (const s of servers) stop(s);
+    stopAll();
+  }
+}
+
+// Report every runtime with stored results (this run's, and earlier ones for the others).
+const stored = ["node", "bun"]
+  .filter((r) => existsSync(`bench/results/http-${r}.json`))
+  .map((r) => JSON.parse(readFileSync(`bench/results/http-${r}.json`, "utf8")) as HttpRun);
+const out: string[] = [
+  "## HTTP: the same Hono app under load, every request reading, changing and re-signing the session",
+  "",
+  "Each library runs in its own server process on 127.0.0.1 (Node: `@hono/node-server`; Bun: `Bun.serve`). Every",
+  "request carries a valid session cookie; the app reads it, increments a counter, re-signs it and sets the cookie",
+  "(the no-session app just answers). The load generator sends a fixed number of requests per run, the apps take",
+  "turns each round, and the table gives the median of the rounds (lowest-highest in brackets). Load generator and",
+  "server share the machine's 2 cores, so absolute numbers are modest; the ratios are the point.",
+  "",
+  `Machine: ${machineDescription()}.`,
+];
+for (const run of stored) {
+  const base = median(run.results.find((r) => r.app === "none")?.rps ?? [NaN]);
+  const hono = median(run.results.find((r) => r.app === "hono-signed")?.rps ?? [NaN]);
+  out.push(
+    "",
+    `### ${run.version}`,
+    "",
+    `${run.date.slice(0, 16).replace("T", " ")} UTC; ${run.client}, ${run.connections} connections, ${run.client === "wrk" ? `${run.duration} s` : `${run.requests} requests`} per run, ${run.results[0]?.rps.length ?? 0} rounds.`,
+    "",
+    "| app | requests/s | vs no session | overhead | vs Hono signed cookies | latency p50 / p99 (ms) |",
+    "|---|--:|--:|--:|--:|--:|",
+  );
+  for (const r of run.results) {
+    const rps = median(r.rps);
+    const name = r.app === "websession" ? `**${APP_LABELS[r.app]}**` : APP_LABELS[r.app];
+    out.push(
+      `| ${name} | ${Math.round(rps)} (${Math.round(Math.min(...r.rps))}-${Math.round(Math.max(...r.rps))}) | ${(rps / base).toFixed(2)}x | ${r.app === "none" ? "–" : `${Math.round((1 - rps / base) * 100)}%`} | ${(rps / hono).toFixed(2)}x | ${median(r.p50).toFixed(2)} / ${median(r.p99).toFixed(2)} |`,
+    );
+  }
+  const ws = median(run.results.find((r) => r.app === "websession")?.rps ?? [NaN]);
+  out.push(
+    "",
+    `Targets: websession >= 3x Hono signed cookies: **${(ws / hono).toFixed(2)}x** (${ws / hono >= 3 ? "met" : "not met"}); >= 0.6x the no-session baseline: **${(ws / base).toFixed(2)}x** (${ws / base >= 0.6 ? "met" : "not met"}).`,
+  );
+}
+writeSection("http", out.join("\n"));
+log("wrote BENCHMARKS.md");
+process.exit(0);
