@@ -13,6 +13,7 @@ import { readCookie, serializeDeleteCookie, serializeSetCookie } from "./cookie.
 import type { ResolvedCookieOptions, SetCookieParts } from "./cookie.ts";
 import { base64urlEncode, randomBytes } from "./encoding.ts";
 import { SessionError } from "./errors.ts";
+import { expiryOf, invalidReporter, remainingSeconds } from "./lifetime.ts";
 import { resolveOptions } from "./options.ts";
 import type { ResolvedOptions, SessionsOptions } from "./options.ts";
 import { Session, sessionInternals, snapshotOf } from "./session.ts";
@@ -105,26 +106,11 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   // With chunking: which of name, name.0, name.1, ... each session's browser holds.
   const sentCookies = new WeakMap<Session<Data>, SentCookies>();
 
-  function reject(reason: InvalidReason): null {
-    if (onInvalid !== undefined) {
-      try {
-        onInvalid(reason);
-      } catch {
-        // A failing hook must not turn a bad cookie into a 500.
-      }
-    }
-    return null;
-  }
+  const reject = invalidReporter(onInvalid);
 
-  // Applies the time rules to a decoded state; null (and the hook) when it has expired. Each
-  // rule says what must hold, so a clock that returns NaN rejects instead of accepting.
+  // Applies the time rules to a decoded state; null (and the hook) when it has expired.
   function checkTimes(state: SessionState): SessionState | null {
-    const nowS = Math.floor(now() / 1000);
-    const limit = nowS + codec.clockSkew;
-    if (!(state.created <= limit && state.lastActive <= limit && state.created <= state.lastActive)) return reject("expired");
-    if (!(nowS - state.lastActive <= config.lifetime)) return reject("expired");
-    if (config.absoluteLifetime !== undefined && !(nowS - state.created <= config.absoluteLifetime)) return reject("expired");
-    return state;
+    return expiryOf(state, Math.floor(now() / 1000), config, codec.clockSkew) === undefined ? state : reject("expired");
   }
 
   // Whether the values under the name are too many to be a browser's; see MAX_CANDIDATES.
@@ -259,8 +245,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
       );
     }
     if (!state.permanent) return setCookies(session, value, { secure });
-    let maxAge = config.lifetime;
-    if (config.absoluteLifetime !== undefined) maxAge = Math.min(maxAge, written.created + config.absoluteLifetime - nowS);
+    const maxAge = remainingSeconds(written.created, nowS, config);
     return setCookies(session, value, { maxAge, expires: (nowS + maxAge) * 1000, secure });
   }
 

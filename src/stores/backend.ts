@@ -17,6 +17,7 @@ import { readCookie, serializeDeleteCookie, serializeSetCookie } from "../cookie
 import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";
 import { SessionError, describe } from "../errors.ts";
 import { assertLosslessJson, isLosslessJson } from "../json.ts";
+import { expiryOf, invalidReporter, remainingSeconds } from "../lifetime.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { snapshotOf } from "../session.ts";
 import type { Flash, SessionInternals, SessionState } from "../session.ts";
@@ -99,20 +100,11 @@ class Loaded {
 
 /** The store mode for one configuration. */
 export function storeBackend(config: ResolvedOptions, store: SessionStore): StoreBackend {
-  const { cookie, lifetime, absoluteLifetime, refresh, now, onInvalid } = config;
+  const { cookie, refresh, now, onInvalid } = config;
   const timeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT;
   const touchInterval = store.touchInterval ?? 0;
 
-  function reject(reason: InvalidReason): null {
-    if (onInvalid !== undefined) {
-      try {
-        onInvalid(reason);
-      } catch {
-        // A failing hook must not turn a bad cookie into a 500.
-      }
-    }
-    return null;
-  }
+  const reject = invalidReporter(onInvalid);
 
   // Runs one store call under the deadline of the load or commit it belongs to. Rejections
   // and hangs become store_unavailable; a late settlement of a timed-out call is ignored.
@@ -204,7 +196,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
         reason ??= "malformed";
         continue;
       }
-      const expiry = expiryOf(state, nowS);
+      const expiry = expiryOf(state, nowS, config, CLOCK_SKEW);
       if (expiry !== undefined) {
         // A record past its limits is never revived, even if the store forgot to expire it.
         if (expiry === "past") stale.push(keys[n]!);
@@ -222,26 +214,10 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     return found;
   }
 
-  // undefined: live; "past": idle or absolute limit passed; "future": timestamps ahead of the
-  // clock (or a clock that returns NaN: each rule says what must hold, so NaN fails closed).
-  function expiryOf(state: SessionState, nowS: number): "past" | "future" | undefined {
-    const limit = nowS + CLOCK_SKEW;
-    if (!(state.created <= limit && state.lastActive <= limit && state.created <= state.lastActive)) return "future";
-    if (!(nowS - state.lastActive <= lifetime)) return "past";
-    if (absoluteLifetime !== undefined && !(nowS - state.created <= absoluteLifetime)) return "past";
-    return undefined;
-  }
-
-  // Seconds the record (and a permanent cookie) may live from now: the idle limit, cut at the absolute one.
-  function ttlOf(created: number, nowS: number): number {
-    let ttl = lifetime;
-    if (absoluteLifetime !== undefined) ttl = Math.min(ttl, created + absoluteLifetime - nowS);
-    return Math.max(1, ttl);
-  }
 
   function idCookie(id: string, permanent: boolean, created: number, nowS: number, secure: boolean): string {
     if (!permanent) return serializeSetCookie(cookie, id, { secure });
-    const maxAge = ttlOf(created, nowS);
+    const maxAge = remainingSeconds(created, nowS, config);
     return serializeSetCookie(cookie, id, { maxAge, expires: (nowS + maxAge) * 1000, secure });
   }
 
@@ -283,13 +259,13 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
         const existed = await call(deadline, "delete", () => store.delete(loaded.key));
         if (existed === false) return null;
       }
-      await call(deadline, "set", () => store.set(key, record, ttlOf(nowS, nowS)));
+      await call(deadline, "set", () => store.set(key, record, remainingSeconds(nowS, nowS, config)));
       return idCookie(id, state.permanent, nowS, nowS, secure);
     }
 
     const patch = touched ? diff(state, loaded, i.cleared, nowS) : null;
     if (patch !== null) {
-      const applied = await applyPatch(deadline, loaded.key, patch, ttlOf(loaded.created, nowS));
+      const applied = await applyPatch(deadline, loaded.key, patch, remainingSeconds(loaded.created, nowS, config));
       // false: the record was destroyed (or expired) while this request ran; destroy wins.
       if (!applied) return null;
       return state.permanent || loaded.permanent ? idCookie(loaded.id, state.permanent, loaded.created, nowS, secure) : null;
@@ -299,7 +275,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     const refreshDue = state.permanent && since >= touchInterval && (refresh === true || (refresh !== false && since >= refresh));
     if (!refreshDue) return null;
     // A refresh-only write changes no data: if it fails, the request still stands, unrefreshed.
-    const touch = applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, ttlOf(loaded.created, nowS)).catch(() => false);
+    const touch = applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, remainingSeconds(loaded.created, nowS, config)).catch(() => false);
     if (waitUntil !== undefined) {
       // After the response (Workers' ctx.waitUntil): should the touch fail, the record simply
       // keeps its older last-active time and ends that much sooner; nothing is lost or revived.
