@@ -15,6 +15,7 @@ export default defineConfig({
       reporter: ["text", "json-summary"],
       reportsDirectory: "coverage",
       thresholds: { lines: 95, branches: 90 },
+      reportOnFailure: true,
     },
   },
 });

@@ -186,6 +186,7 @@ describe("b.1 signature / MAC", () => {
     for (const secret of ["", new Uint8Array(0), [""], [TEST_SECRET, ""]]) {
       expect(() => createSessions({ secret: secret as never }), JSON.stringify(secret)).toThrow(/option secret(\[\d\])? is empty/);
     }
+    expect(() => createSessions({ secret: TEST_SECRET, format: (() => "none") as never })).toThrow(/option format is invalid: a function/);
     for (const algorithm of ["none", "HS256", "sha1", "RS256"]) {
       expect(() => createSessions({ secret: TEST_SECRET, algorithm } as never)).toThrow(/option algorithm is unknown/);
       expect(() => createSessions({ secret: TEST_SECRET, digest: algorithm } as never)).toThrow(/option digest is unknown/);

@@ -74,6 +74,9 @@ describe("b.10 header handling", () => {
     }
     // Lazy formats looked at nothing; sealed and store decode in load() (documented).
     expect(t.reasons).toEqual(mode === "signed" || mode === "flask" ? [] : ["malformed"]);
+    // An empty update() uses the session (so Vary) but changes nothing (so no Set-Cookie).
+    const updated = await t.run((s) => void s.update({}), t.pair(value));
+    expect([updated.headers.get("Vary"), updated.headers.getSetCookie()]).toEqual(["Cookie", []]);
   });
 
   test.each(MODES)("HD-03: a permanent session refreshed on a route that read it carries Vary: Cookie; a route that never reads it gets neither (lazy; documented) [%s]", async (mode) => {

@@ -53,6 +53,7 @@ describe("b.2 encoding", () => {
       body.slice(0, -1) + otherLowBits(body.at(-1)!), // the same bytes, other pad bits
       body + "=".repeat((4 - r) % 4), // padded
       body.replaceAll("_", "/").replaceAll("-", "+"), // the standard alphabet
+      `${body.slice(0, 8)}\u00e9${body.slice(9)}`, // a non-ASCII character, MAC'd as UTF-8
     ]) {
       if (text !== body) await signed.anon(signed.pair(signedTokenFromText(TEST_SECRET, "session", text)), { reason: "malformed", label: text });
     }

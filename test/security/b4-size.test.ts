@@ -158,6 +158,7 @@ describe("b.4 size", () => {
       const namespace = (await mf.getKVNamespace("SESSIONS")) as unknown as KVNamespaceLike;
       expect(() => kvStore(namespace, { prefix: "p".repeat(470) })).toThrow(/option prefix is invalid/);
       expect(() => kvStore(namespace, { prefix: "p".repeat(469) })).not.toThrow();
+      expect(() => kvStore(namespace, "prefix" as never)).toThrow(/kvStore options must be an object/);
     });
   });
 

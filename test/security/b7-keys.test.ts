@@ -88,7 +88,8 @@ describe("b.7 key rotation and key handling", () => {
     const five = [TEST_SECRET, OLD_SECRET, NEWER, OLDEST, "Hb2Vn6Rx0Lk4Pt8Zc1Wq5Jm9Gd3Sf7Ye-Ua_Io"];
     expect(() => createSessions({ secret: five })).not.toThrow();
     expect(() => createSessions({ secret: [...five, "Zk8Pq2Wx6Nc0Rt4Lm7Hv1Jd5Gb9Sf3Ye_Ua-Io"] })).toThrow(/option secret lists 6 secrets; at most 5/);
-    for (const weak of ["short", "changeme-changeme-changeme-changeme", "a".repeat(64), "0123456789abcdef0123456789abcdef"]) {
+    // The last: 32 bytes of UTF-8 but 16 characters, about 104 bits by the policy's estimate.
+    for (const weak of ["short", "changeme-changeme-changeme-changeme", "a".repeat(64), "0123456789abcdef0123456789abcdef", "\u00e9\u00e0\u00fc\u00f6\u00e7\u00f1\u00df\u00f8\u00e5\u00e6\u0153\u00ee\u00ef\u00f4\u00fb\u00eb"]) {
       let error: unknown;
       try {
         createSessions({ secret: [TEST_SECRET, weak] });

@@ -68,7 +68,7 @@ export class Target {
   }
 
   /** Runs `handler` for a request carrying `cookie`. */
-  run(handler: (session: Session, request: Request) => Response | void | Promise<Response | void>, cookie?: string, init: RequestInit & { url?: string } = {}): Promise<Response> {
+  run(handler: (session: Session, request: Request) => unknown, cookie?: string, init: RequestInit & { url?: string } = {}): Promise<Response> {
     return this.sessions.handle(async (req, session) => {
       const response = await handler(session, req);
       return response instanceof Response ? response : new Response("ok");
