@@ -49,6 +49,8 @@ const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 const PATH_VALUE = /^(?:[\x20-\x3A\x3C-\x7E]*[\x21-\x3A\x3C-\x7E])?$/;
 // A domain label (RFC 1034 3.5, as RFC 1123 relaxes it): letters, digits, inner hyphens.
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** The longest cookie name accepted. */
+export const MAX_NAME_LENGTH = 256;
 // 6265bis 5.6: user agents ignore attribute values longer than 1024 octets.
 const MAX_ATTRIBUTE_LENGTH = 1024;
 
@@ -69,6 +71,10 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
   const name = o.name ?? defaultName;
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new TypeError(`option cookie.name is invalid: ${describe(name)}; use letters, digits and !#$%&'*+-.^_\`|~ only`);
+  }
+  // Name and value share 4096 bytes; a name this long would leave too little for any session.
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new TypeError(`option cookie.name is ${name.length} characters long; use at most ${MAX_NAME_LENGTH} (name and value share a cookie's 4096 bytes)`);
   }
   let domain = o.domain;
   if (domain !== undefined) {

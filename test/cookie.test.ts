@@ -143,3 +143,10 @@ describe("serializeSetCookie", () => {
     }
   });
 });
+
+describe("cookie name length", () => {
+  test("a name that would leave too little room for a session is refused at start-up", () => {
+    expect(resolveCookieOptions({ name: "s".repeat(256) }).name).toHaveLength(256);
+    expect(() => resolveCookieOptions({ name: "s".repeat(257) })).toThrow(/cookie\.name is 257 characters long; use at most 256/);
+  });
+});
