@@ -6,6 +6,7 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { useSession } from "@hono/session";
+import type { SessionEnv as HonoSessionEnv } from "@hono/session";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { getSignedCookie, setSignedCookie } from "hono/cookie";
@@ -224,10 +225,10 @@ const honoSession: Contender = {
   note: "useSession() middleware: JWE (dir + A256GCM) via jose",
   async create(size) {
     const data = dataOf(size);
-    const app = new Hono();
-    app.use(useSession({ secret: SECRET }));
+    const app = new Hono<HonoSessionEnv<BenchData>>();
+    app.use(useSession<BenchData>({ secret: SECRET }));
     app.get("/read", async (c) => {
-      sink.value = ((await c.var.session.get()) as BenchData | null)?.user;
+      sink.value = (await c.var.session.get())?.user;
       return c.text("ok");
     });
     app.get("/write", async (c) => {
@@ -235,8 +236,8 @@ const honoSession: Contender = {
       return c.text("ok");
     });
     app.get("/full", async (c) => {
-      await c.var.session.update((prev) => {
-        const d = (prev ?? {}) as BenchData;
+      await c.var.session.update((prev: BenchData | null) => {
+        const d = prev ?? ({} as BenchData);
         return { ...d, visits: (d.visits ?? 0) + 1 };
       });
       return c.text("ok");
@@ -396,7 +397,7 @@ const floorWebCrypto = floor("floor-webcrypto", "floor: WebCrypto HMAC, cached k
   const key = await crypto.subtle.importKey("raw", KEY_BYTES, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
   return {
     sign: async (text) => new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8Encoder.encode(text))),
-    verify: (text, signature) => crypto.subtle.verify("HMAC", key, signature, utf8Encoder.encode(text)),
+    verify: (text, signature) => crypto.subtle.verify("HMAC", key, signature as Uint8Array<ArrayBuffer>, utf8Encoder.encode(text)),
   };
 });
 

@@ -317,7 +317,7 @@ export async function runRounds(
       const order = [...keys.slice(shift), ...keys.slice(0, shift)];
       for (let attempt = 0; ; attempt++) {
         const token = options.meter?.start();
-        const stats = [];
+        const stats: RoundStats[] = [];
         for (const key of order) stats.push(roundStats(await measure(key, options.budgetMs)));
         const others = options.meter === undefined ? NaN : options.meter.stop(token);
         if (attempt < 2 && others > (options.maxOthers ?? 0.3)) {

@@ -4,6 +4,7 @@
 // and the same app with no session at all (GET / answers "ok").
 
 import { useSession } from "@hono/session";
+import type { SessionEnv as HonoSessionEnv } from "@hono/session";
 import { Hono } from "hono";
 import { getSignedCookie, setSignedCookie } from "hono/cookie";
 import { parse, serialize } from "cookie";
@@ -66,20 +67,20 @@ export function createApp(name: AppName): Hono {
       return app;
     }
     case "hono-session": {
-      const app = new Hono();
-      app.use(useSession({ secret: SECRET }));
+      const app = new Hono<HonoSessionEnv<BenchData>>();
+      app.use(useSession<BenchData>({ secret: SECRET }));
       app.get("/login", async (c) => {
         await c.var.session.update(data);
         return c.text("ok");
       });
       app.get("/", async (c) => {
-        await c.var.session.update((prev) => {
-          const d = (prev ?? {}) as BenchData;
+        await c.var.session.update((prev: BenchData | null) => {
+          const d = prev ?? ({} as BenchData);
           return { ...d, visits: (d.visits ?? 0) + 1 };
         });
         return c.text("ok");
       });
-      return app;
+      return app as unknown as Hono;
     }
     case "iron-session": {
       const app = new Hono();

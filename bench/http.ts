@@ -18,7 +18,8 @@ import { machineDescription, writeSection } from "./report.ts";
 const args = parseArgs(process.argv.slice(2));
 const runtimes = args.runtimes ?? ["node", "bun"];
 const quick = process.argv.includes("--quick");
-const requests = Number(args.rest.requests ?? (quick ? 5_000 : 30_000));
+// A fixed number of requests per run: enough for a run of several seconds on each runtime.
+const requestsFor = (runtime: string): number => Number(args.rest.requests ?? (quick ? 5_000 : runtime === "bun" ? 100_000 : 30_000));
 const connections = Number(args.rest.connections ?? 32);
 const rounds = process.argv.some((a) => a.startsWith("--rounds")) ? args.rounds : quick ? 1 : 3;
 const apps = (args.rest.apps?.split(",") ?? [...APPS]) as AppName[];
@@ -181,7 +182,7 @@ for (const runtime of runtimes) {
     for (const s of servers) {
       await login(s);
       log(`${runtime} ${s.app}: pid ${s.child.pid}, port ${s.port}; session round trip checked`);
-      await load(s, Math.min(5_000, requests), true); // warm-up, untimed
+      await load(s, Math.min(5_000, requestsFor(runtime)), true); // warm-up, untimed
     }
     const results = new Map<AppName, AppResult>(apps.map((app) => [app, { app, rps: [], p50: [], p99: [] }]));
     for (let round = 0; round < rounds; round++) {
@@ -189,7 +190,7 @@ for (const runtime of runtimes) {
       const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
       for (const s of order) {
         await waitForQuiet((path) => readFileSync(path, "utf8"), log);
-        const r = await load(s, requests);
+        const r = await load(s, requestsFor(runtime));
         const entry = results.get(s.app)!;
         entry.rps.push(r.rps);
         entry.p50.push(r.p50);
@@ -197,7 +198,7 @@ for (const runtime of runtimes) {
         log(`${runtime} round ${round + 1}/${rounds} ${s.app}: ${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.seconds.toFixed(1)} s)`);
       }
     }
-    const run: HttpRun = { runtime, version: versionOf(runtime), client, requests, duration, connections, date: new Date().toISOString(), results: [...results.values()] };
+    const run: HttpRun = { runtime, version: versionOf(runtime), client, requests: requestsFor(runtime), duration, connections, date: new Date().toISOString(), results: [...results.values()] };
     mkdirSync("bench/results", { recursive: true });
     writeFileSync(`bench/results/http-${runtime}.json`, `${JSON.stringify(run, null, 1)}\n`);
     all.push(run);
