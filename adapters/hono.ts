@@ -30,13 +30,20 @@ export interface SessionEnv<Data extends object = SessionData> {
  */
 export function session<Data extends object = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
   const sessions = createSessions<Data>(options);
+  // Hono's c.executionCtx throws where there is none (Node, Deno, Bun), and an exception costs
+  // more than a whole signed session; after one such answer, stop asking.
+  let hasExecutionCtx = true;
   return async function websession(c, next) {
     const current = await sessions.load(c.req.raw);
     c.set("session", current);
     await next();
     // Hono turns a thrown error into c.res through onError and records it in c.error.
     if (c.error !== undefined) return;
-    const response = await sessions.commit(current, c.res, { waitUntil: waitUntilOf(c) });
+    // An unused session writes nothing (commit would hand c.res back as it is).
+    if (!current.accessed) return;
+    const waitUntil = hasExecutionCtx ? waitUntilOf(c) : undefined;
+    if (waitUntil === undefined) hasExecutionCtx = false;
+    const response = await sessions.commit(current, c.res, { waitUntil });
     if (response === c.res) return;
     // Assigning over an existing c.res merges the old headers back in (replacing Set-Cookie
     // and Vary with the old ones), so clear it first: the committed response is complete.

@@ -47,6 +47,10 @@ export interface SessionInternals {
   changedKeys: Set<string>;
   /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
   cleared: boolean;
+  /** The request the session was loaded from (for Secure auto-detection at commit). */
+  request: Request | undefined;
+  /** What commit decided (the Set-Cookie values, or null), once decided. */
+  decision: string[] | null | undefined;
 }
 
 /** Options of {@link Session.flashes}, as in Flask's `get_flashed_messages`. */
@@ -94,6 +98,8 @@ export class Session<Data extends object = SessionData> {
       committed: false,
       changedKeys: new Set(),
       cleared: false,
+      request: undefined,
+      decision: undefined,
     };
   }
 

@@ -61,8 +61,8 @@ export interface Sessions<Data extends object = SessionData> {
    */
   load(request: Request): Promise<Session<Data>>;
   /**
-   * A Response carrying the `Set-Cookie` and `Vary` the session needs (a copy when headers
-   * must change, so immutable responses work). Throws `SessionError` (`cookie_too_large`,
+   * A Response carrying the `Set-Cookie` and `Vary` the session needs: `response` itself with
+   * the headers set, or a copy when its headers are immutable (Response.redirect, fetch()). Throws `SessionError` (`cookie_too_large`,
    * `unserializable`, `store_unavailable`) before writing anything when the session cannot be stored.
    */
   commit(session: Session<Data>, response: Response, options?: CommitOptions): Promise<Response>;
@@ -102,7 +102,6 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   });
   // Keep an early failure (there should be none) from surfacing as an unhandled rejection.
   settled.catch(() => {});
-  const requests = new WeakMap<Session<Data>, Request>();
   // With chunking: which of name, name.0, name.1, ... each session's browser holds.
   const sentCookies = new WeakMap<Session<Data>, SentCookies>();
 
@@ -141,13 +140,25 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return checkTimes(found);
   }
 
-  async function load(request: Request): Promise<Session<Data>> {
+  function load(request: Request): Promise<Session<Data>> {
+    if (keysReady && backend === undefined && !chunking && codec.decodeSync !== undefined) {
+      // The common case: nothing to wait for, and the Cookie header is not read until the
+      // session is used.
+      const decodeSync = codec.decodeSync;
+      const session = new Session<Data>(() => pick(readCookie(request.headers.get("cookie"), cookie.name), decodeSync));
+      sessionInternals(session).request = request;
+      return Promise.resolve(session);
+    }
+    return loadAsync(request);
+  }
+
+  async function loadAsync(request: Request): Promise<Session<Data>> {
     if (!keysReady) await settled;
     const header = request.headers.get("cookie");
     if (backend !== undefined) {
       // Server-side: the store is read now, since a Session's methods are synchronous.
       const stored = new Session<Data>(await backend.load(header));
-      requests.set(stored, request);
+      sessionInternals(stored).request = request;
       return stored;
     }
     const sent = chunking ? collectChunks(header, cookie.name) : undefined;
@@ -164,7 +175,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
       const state = pick(values, (token) => results.get(token)!);
       session = new Session<Data>(() => state);
     }
-    requests.set(session, request);
+    sessionInternals(session).request = request;
     if (sent !== undefined) sentCookies.set(session, sent);
     return session;
   }
@@ -213,7 +224,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   // Decides what the session needs on the wire: the Set-Cookie values (or null) and whether to Vary.
   async function decide(session: Session<Data>, i: SessionInternals, options: CommitOptions | undefined): Promise<string[] | null> {
     const state = i.state;
-    const secure = isSecure(requests.get(session));
+    const secure = isSecure(i.request);
     if (backend !== undefined) {
       const line = await backend.commit(i, secure, options?.waitUntil);
       return line === null ? null : [line];
@@ -249,7 +260,6 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return setCookies(session, value, { maxAge, expires: (nowS + maxAge) * 1000, secure });
   }
 
-  const decisions = new WeakMap<Session<Data>, string[] | null>();
 
   async function commit(session: Session<Data>, response: Response, options?: CommitOptions): Promise<Response> {
     // Structural, not instanceof: @hono/node-server swaps the global Response class, so a
@@ -257,10 +267,10 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     if (!isResponse(response)) throw new TypeError("commit(session, response) needs a Response");
     const i = sessionInternals(session);
     if (!i.accessed) return response;
-    let setCookie = decisions.get(session);
+    let setCookie = i.decision;
     if (setCookie === undefined) {
       setCookie = await decide(session, i, options);
-      decisions.set(session, setCookie);
+      i.decision = setCookie;
       i.committed = true;
     }
     const committed = withSessionHeaders(response, setCookie);
@@ -324,12 +334,43 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * A Response like `response` with `Vary: Cookie` merged in and, when given, the session's
- * `Set-Cookie` values (replacing any the handler set for the same names: one per name). A
- * copy is made, so immutable and shared responses are never changed.
+ * `response` with `Vary: Cookie` merged in and, when given, the session's `Set-Cookie` values
+ * (replacing any the handler set for the same names: one per name). The headers are set on
+ * the response itself when they can be (copying its body costs more than the whole session);
+ * a response with immutable headers (a fetch() result, Response.redirect) gets a copy.
  */
 function withSessionHeaders(response: Response, setCookies: readonly string[] | null): Response {
+  if (response.status >= 200) {
+    // A Response the handler built has mutable headers: set ours on it, without copying the
+    // body stream (which costs more than the whole signed codec on Node and Deno). Immutable
+    // headers (fetch() results, Response.redirect/error) throw on the first change, before
+    // anything changed, and are copied below.
+    try {
+      applySessionHeaders(response.headers, setCookies);
+      return response;
+    } catch {
+      // immutable: copy
+    }
+  }
   const headers = new Headers(response.headers);
+  applySessionHeaders(headers, setCookies);
+  if (response.status < 200) {
+    // 101 (WebSocket upgrades) cannot be rebuilt with the Response constructor.
+    try {
+      for (const [k, v] of headers) if (k !== "set-cookie") response.headers.set(k, v);
+      if (setCookies !== null) for (const c of setCookies) response.headers.append("Set-Cookie", c);
+    } catch {
+      // Immutable 1xx: nothing more can be done; the session is not written.
+    }
+    return response;
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function applySessionHeaders(headers: Headers, setCookies: readonly string[] | null): void {
+  const vary = headers.get("Vary");
+  if (vary === null) headers.set("Vary", "Cookie");
+  else if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
   if (setCookies !== null) {
     const prefixes = setCookies.map((c) => c.slice(0, c.indexOf("=") + 1));
     const ours = (c: string): boolean => prefixes.some((p) => c.startsWith(p));
@@ -342,18 +383,4 @@ function withSessionHeaders(response: Response, setCookies: readonly string[] | 
     // Keep responses that set the session cookie out of shared caches, unless the app chose.
     if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private");
   }
-  const vary = headers.get("Vary");
-  if (vary === null) headers.set("Vary", "Cookie");
-  else if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
-  if (response.status < 200) {
-    // 101 (WebSocket upgrades) cannot be rebuilt with the Response constructor.
-    try {
-      for (const [k, v] of headers) if (k !== "set-cookie") response.headers.set(k, v);
-      if (setCookies !== null) for (const c of setCookies) response.headers.append("Set-Cookie", c);
-    } catch {
-      // Immutable 1xx: nothing more can be done; the session is not written.
-    }
-    return response;
-  }
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

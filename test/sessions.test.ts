@@ -547,3 +547,24 @@ describe("Responses from another realm or a swapped global", () => {
     }
   });
 });
+
+describe("where the headers go", () => {
+  test("a response with mutable headers gets them itself (no copy of its body); an immutable one is copied", async () => {
+    const { sessions } = setup();
+    const mutable = new Response("body");
+    const s1 = await sessions.load(requestWith());
+    s1.set("a", 1);
+    const out = await sessions.commit(s1, mutable);
+    expect(out).toBe(mutable);
+    expect(mutable.headers.getSetCookie()).toHaveLength(1);
+    expect(await out.text()).toBe("body");
+
+    const immutable = Response.redirect("https://app.example/", 302);
+    const s2 = await sessions.load(requestWith());
+    s2.set("a", 1);
+    const copied = await sessions.commit(s2, immutable);
+    expect(copied).not.toBe(immutable);
+    expect(immutable.headers.getSetCookie()).toEqual([]);
+    expect(copied.headers.getSetCookie()).toHaveLength(1);
+  });
+});
