@@ -97,3 +97,21 @@ export function expectedSession(typed: Record<string, unknown>): ExpectedSession
   }
   return { data, permanent, flashes };
 }
+
+/** One entry of shared/vectors/flask-sessions.json (`vectors` and `lenient_vectors`). */
+export interface FlaskVector {
+  name: string;
+  secret_key: string;
+  fallbacks: string[];
+  timestamp?: number;
+  now: number;
+  max_age: number;
+  session?: Record<string, unknown>;
+  cookie_value: string;
+  expect: string;
+  payload_json?: string;
+  compressed?: boolean;
+  signed_with?: string;
+  reason?: string;
+  canonical_cookie_value?: string;
+}

@@ -11,25 +11,9 @@ import type { SessionsOptions } from "../../src/options.ts";
 import type { Session } from "../../src/session.ts";
 import { createSessions } from "../../src/sessions.ts";
 import { expectedSession } from "./flask-typed.ts";
-import type { ExpectedSession } from "./flask-typed.ts";
+import type { ExpectedSession, FlaskVector as Vector } from "./flask-typed.ts";
 import { defineSuite, expectEqual, expectTrue } from "./harness.ts";
 
-interface Vector {
-  name: string;
-  secret_key: string;
-  fallbacks: string[];
-  timestamp?: number;
-  now: number;
-  max_age: number;
-  session?: Record<string, unknown>;
-  cookie_value: string;
-  expect: string;
-  payload_json?: string;
-  compressed?: boolean;
-  signed_with?: string;
-  reason?: string;
-  canonical_cookie_value?: string;
-}
 
 interface SetCookieExample {
   name: string;

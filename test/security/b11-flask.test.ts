@@ -7,22 +7,9 @@ import { describe, expect, test, vi } from "vitest";
 import { createSessions } from "../../src/index.ts";
 import type { InvalidReason, Session, SessionsOptions } from "../../src/index.ts";
 import { expectedSession } from "../conformance/flask-typed.ts";
+import type { FlaskVector as Vector } from "../conformance/flask-typed.ts";
 import { captureLogs, request, replaceAt, valueOf } from "./target.ts";
 
-interface Vector {
-  name: string;
-  secret_key: string;
-  fallbacks: string[];
-  timestamp?: number;
-  now: number;
-  max_age: number;
-  session?: Record<string, unknown>;
-  cookie_value: string;
-  expect: string;
-  signed_with?: string;
-  reason?: string;
-  canonical_cookie_value?: string;
-}
 
 const all = vectors as unknown as { vectors: Vector[]; lenient_vectors: Vector[] };
 const valid = all.vectors.filter((v) => v.expect === "valid");
