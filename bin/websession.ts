@@ -76,7 +76,7 @@ function parseArgs(args: string[], valued: ReadonlySet<string>): Parsed {
 
 class UsageError extends Error {}
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(USAGE);
@@ -91,7 +91,7 @@ function main(argv: string[]): number {
     process.stdout.write(`${generateSecret()}\n`);
     return 0;
   }
-  if (command === "inspect") return -1; // async, see below
+  if (command === "inspect") return inspect(rest);
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
@@ -223,9 +223,7 @@ function iso(seconds: number): string {
 async function run(): Promise<void> {
   const argv = process.argv.slice(2);
   try {
-    let code = main(argv);
-    if (code === -1) code = await inspect(argv.slice(1));
-    process.exitCode = code;
+    process.exitCode = await main(argv);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`websession: ${error.message}\n\n${USAGE}`);

@@ -43,8 +43,6 @@ export interface SessionInternals {
   destroyed: boolean;
   regenerated: boolean;
   committed: boolean;
-  /** Top-level keys set or deleted through the API (stores apply only these). */
-  changedKeys: Set<string>;
   /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
   cleared: boolean;
   /** The request the session was loaded from (for Secure auto-detection at commit). */
@@ -96,7 +94,6 @@ export class Session<Data extends object = SessionData> {
       destroyed: false,
       regenerated: false,
       committed: false,
-      changedKeys: new Set(),
       cleared: false,
       request: undefined,
       decision: undefined,
@@ -121,8 +118,7 @@ export class Session<Data extends object = SessionData> {
     return i.state;
   }
 
-  #write(key?: string): SessionState {
-    if (key !== undefined) this.#i.changedKeys.add(key);
+  #write(): SessionState {
     if (this.#i.committed) {
       throw new SessionError("already_committed", "the session was changed after its response was committed; change it before returning the response");
     }
@@ -153,7 +149,7 @@ export class Session<Data extends object = SessionData> {
 
   /** Sets `key` to `value` (a JSON value) and marks the session modified. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): this {
-    this.#write(key).data.set(key, value);
+    this.#write().data.set(key, value);
     return this;
   }
 
@@ -165,7 +161,7 @@ export class Session<Data extends object = SessionData> {
   /** Removes `key`; returns whether it was present. Modifies the session only when it was. */
   delete(key: keyof Data & string): boolean {
     if (!this.#use().data.has(key)) return false;
-    return this.#write(key).data.delete(key);
+    return this.#write().data.delete(key);
   }
 
   /** Removes `key` and returns its value, or `fallback` (default `undefined`) when absent. */
@@ -175,7 +171,7 @@ export class Session<Data extends object = SessionData> {
     const data = this.#use().data;
     if (!data.has(key)) return fallback;
     const value = data.get(key);
-    this.#write(key).data.delete(key);
+    this.#write().data.delete(key);
     return value;
   }
 
@@ -187,7 +183,7 @@ export class Session<Data extends object = SessionData> {
       this.#expose(existing);
       return existing as Data[K];
     }
-    this.#write(key).data.set(key, value);
+    this.#write().data.set(key, value);
     return value;
   }
 
@@ -199,10 +195,7 @@ export class Session<Data extends object = SessionData> {
       return this;
     }
     const data = this.#write().data;
-    for (const key of keys) {
-      this.#i.changedKeys.add(key);
-      data.set(key, (values as Record<string, unknown>)[key]);
-    }
+    for (const key of keys) data.set(key, (values as Record<string, unknown>)[key]);
     return this;
   }
 
@@ -328,6 +321,16 @@ export class Session<Data extends object = SessionData> {
 /** The internal record of a session, for `sessions.ts` and the codecs. */
 export function sessionInternals(session: Session<any>): SessionInternals {
   return internalsOf(session);
+}
+
+/** Whether the session holds nothing to write: no data, no pending flash, not permanent. */
+export function isEmpty(state: SessionState): boolean {
+  return state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
+}
+
+/** Whether the session must be written: modified, or a value read with get() was changed in place. */
+export function wasChanged(i: SessionInternals): boolean {
+  return i.modified || (i.snapshot !== undefined && snapshotOf(i.state.data) !== i.snapshot);
 }
 
 /** The canonical text of the data, used to detect nested mutations. */

@@ -16,7 +16,7 @@ import { SessionError } from "./errors.ts";
 import { expiryOf, invalidReporter, remainingSeconds } from "./lifetime.ts";
 import { resolveOptions } from "./options.ts";
 import type { ResolvedOptions, SessionsOptions } from "./options.ts";
-import { Session, sessionInternals, snapshotOf } from "./session.ts";
+import { Session, isEmpty, sessionInternals, wasChanged } from "./session.ts";
 import type { SessionData, SessionInternals, SessionState } from "./session.ts";
 import { storeBackend } from "./stores/backend.ts";
 
@@ -229,10 +229,8 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
       const line = await backend.commit(i, secure, options?.waitUntil);
       return line === null ? null : [line];
     }
-    const empty = state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
-    let modified = i.modified;
-    if (!modified && i.snapshot !== undefined && snapshotOf(state.data) !== i.snapshot) modified = true;
-    if (empty) return modified || i.destroyed ? [serializeDeleteCookie(cookie, secure), ...deleteStale(session, [cookie.name], secure)] : null;
+    const modified = wasChanged(i);
+    if (isEmpty(state)) return modified || i.destroyed ? [serializeDeleteCookie(cookie, secure), ...deleteStale(session, [cookie.name], secure)] : null;
 
     const nowS = Math.floor(now() / 1000);
     const refreshDue =
@@ -340,30 +338,18 @@ export function isLoopback(host: string): boolean {
  * a response with immutable headers (a fetch() result, Response.redirect) gets a copy.
  */
 function withSessionHeaders(response: Response, setCookies: readonly string[] | null): Response {
-  if (response.status >= 200) {
-    // A Response the handler built has mutable headers: set ours on it, without copying the
-    // body stream (which costs more than the whole signed codec on Node and Deno). Immutable
-    // headers (fetch() results, Response.redirect/error) throw on the first change, before
-    // anything changed, and are copied below.
-    try {
-      applySessionHeaders(response.headers, setCookies);
-      return response;
-    } catch {
-      // immutable: copy
-    }
+  // Headers the handler built are mutable: set ours on them, without copying the body stream
+  // (which costs more than the whole signed codec on Node and Deno). Immutable headers (fetch()
+  // results, Response.redirect/error) throw on the first change, before anything changed.
+  try {
+    applySessionHeaders(response.headers, setCookies);
+    return response;
+  } catch {
+    // 1xx (WebSocket upgrades) cannot be rebuilt with the Response constructor: not written.
+    if (response.status < 200) return response;
   }
   const headers = new Headers(response.headers);
   applySessionHeaders(headers, setCookies);
-  if (response.status < 200) {
-    // 101 (WebSocket upgrades) cannot be rebuilt with the Response constructor.
-    try {
-      for (const [k, v] of headers) if (k !== "set-cookie") response.headers.set(k, v);
-      if (setCookies !== null) for (const c of setCookies) response.headers.append("Set-Cookie", c);
-    } catch {
-      // Immutable 1xx: nothing more can be done; the session is not written.
-    }
-    return response;
-  }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 

@@ -19,7 +19,7 @@ import { SessionError, describe } from "../errors.ts";
 import { assertLosslessJson, isLosslessJson } from "../json.ts";
 import { expiryOf, invalidReporter, remainingSeconds } from "../lifetime.ts";
 import type { ResolvedOptions } from "../options.ts";
-import { snapshotOf } from "../session.ts";
+import { isEmpty, wasChanged } from "../session.ts";
 import type { Flash, SessionInternals, SessionState } from "../session.ts";
 import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
 
@@ -238,8 +238,8 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     const loaded = state.extra instanceof Loaded ? state.extra : undefined;
     const nowS = Math.floor(now() / 1000);
     const deadline = Date.now() + timeout;
-    const empty = state.data.size === 0 && state.flashes.length === 0 && !state.permanent;
-    const touched = i.modified || (i.snapshot !== undefined && snapshotOf(state.data) !== i.snapshot);
+    const empty = isEmpty(state);
+    const touched = wasChanged(i);
 
     // Emptied or destroyed: the record goes, and so does the cookie (Flask deletes an empty session).
     if (empty) {

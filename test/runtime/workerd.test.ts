@@ -25,3 +25,19 @@ test("workerd: the example Worker logs in, reads and logs out through SELF", asy
   expect([missing.status, missing.headers.get("vary"), missing.headers.getSetCookie()]).toEqual([404, null, []]);
 });
 
+
+test("workerd: a WebSocket upgrade (status 101) keeps its socket, and gets the session headers in place", async () => {
+  const { createSessions } = await import("../../src/sessions.ts");
+  const sessions = createSessions({ secret: "tV3nq8Rk2LmZ7pWc5XyB9dHf4Js6Ga1EuQ0o" });
+  const session = await sessions.load(new Request("https://app.example/ws"));
+  session.set("user", "ada");
+  const pair = new (globalThis as unknown as { WebSocketPair: new () => Record<0 | 1, WebSocket> }).WebSocketPair();
+  pair[1].accept?.();
+  const upgrade = new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
+  const committed = await sessions.commit(session, upgrade);
+  expect(committed).toBe(upgrade);
+  expect(committed.status).toBe(101);
+  expect((committed as unknown as { webSocket: unknown }).webSocket).toBe(pair[0]);
+  expect(committed.headers.getSetCookie()).toHaveLength(1);
+  expect(committed.headers.get("Vary")).toBe("Cookie");
+});
