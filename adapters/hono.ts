@@ -39,8 +39,8 @@ export function session<Data extends object = SessionData>(options: SessionsOpti
     await next();
     // Hono turns a thrown error into c.res through onError and records it in c.error.
     if (c.error !== undefined) return;
-    // An unused session writes nothing (commit would hand c.res back as it is).
-    if (!current.accessed) return;
+    // Commit even an unused session (it hands c.res back as it is): a change made after the
+    // response, from work the handler left running, then throws instead of being lost.
     const waitUntil = hasExecutionCtx ? waitUntilOf(c) : undefined;
     if (waitUntil === undefined) hasExecutionCtx = false;
     const response = await sessions.commit(current, c.res, { waitUntil });

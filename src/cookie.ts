@@ -142,26 +142,72 @@ export interface SetCookieParts {
 }
 
 /**
- * Serializes a `Set-Cookie` value. Options were validated at start-up; the value is checked
- * here against the cookie-octet grammar as a last line of defence against header injection.
+ * One cookie a committed session writes, as structured attributes (for a framework's cookie
+ * jar: SvelteKit's `cookies.set`, Next's `cookies().set`, ...) and as the equivalent
+ * `Set-Cookie` header value. A deletion has value `""` and `maxAge` 0.
  */
-export function serializeSetCookie(options: ResolvedCookieOptions, value: string, parts: SetCookieParts): string {
+export interface CookieWrite {
+  readonly name: string;
+  readonly value: string;
+  readonly path: string;
+  readonly domain: string | undefined;
+  /** Seconds until expiry; `0` deletes; `undefined` for a browser-session cookie. */
+  readonly maxAge: number | undefined;
+  /** The same expiry as a date (`Expires`), or `undefined` for a browser-session cookie. */
+  readonly expires: Date | undefined;
+  readonly secure: boolean;
+  readonly httpOnly: boolean;
+  readonly sameSite: SameSite | undefined;
+  readonly partitioned: boolean;
+  /** The whole write as a `Set-Cookie` header value. */
+  readonly header: string;
+}
+
+/**
+ * Builds a cookie write. Options were validated at start-up; the value is checked here
+ * against the cookie-octet grammar as a last line of defence against header injection.
+ */
+export function cookieWrite(options: ResolvedCookieOptions, value: string, parts: SetCookieParts): CookieWrite {
   if (!COOKIE_VALUE.test(value)) throw new TypeError("cookie value contains characters outside cookie-octet");
-  let out = `${options.name}=${value}`;
-  if (parts.maxAge !== undefined) out += `; Max-Age=${Math.max(0, Math.floor(parts.maxAge))}`;
-  if (parts.expires !== undefined) out += `; Expires=${new Date(parts.expires).toUTCString()}`;
-  if (options.domain !== undefined) out += `; Domain=${options.domain}`;
-  out += `; Path=${options.path}`;
-  if (parts.secure) out += "; Secure";
-  if (options.httpOnly) out += "; HttpOnly";
-  if (options.sameSite !== undefined) out += `; SameSite=${options.sameSite}`;
-  if (options.partitioned) out += "; Partitioned";
-  return out;
+  const maxAge = parts.maxAge === undefined ? undefined : Math.max(0, Math.floor(parts.maxAge));
+  const expires = parts.expires === undefined ? undefined : new Date(parts.expires);
+  let header = `${options.name}=${value}`;
+  if (maxAge !== undefined) header += `; Max-Age=${maxAge}`;
+  if (expires !== undefined) header += `; Expires=${expires.toUTCString()}`;
+  if (options.domain !== undefined) header += `; Domain=${options.domain}`;
+  header += `; Path=${options.path}`;
+  if (parts.secure) header += "; Secure";
+  if (options.httpOnly) header += "; HttpOnly";
+  if (options.sameSite !== undefined) header += `; SameSite=${options.sameSite}`;
+  if (options.partitioned) header += "; Partitioned";
+  return {
+    name: options.name,
+    value,
+    path: options.path,
+    domain: options.domain,
+    maxAge,
+    expires,
+    secure: parts.secure,
+    httpOnly: options.httpOnly,
+    sameSite: options.sameSite,
+    partitioned: options.partitioned,
+    header,
+  };
+}
+
+/** Serializes a `Set-Cookie` value (the header of {@link cookieWrite}). */
+export function serializeSetCookie(options: ResolvedCookieOptions, value: string, parts: SetCookieParts): string {
+  return cookieWrite(options, value, parts).header;
+}
+
+/** A write that deletes the cookie, with the attributes it was set with. */
+export function deleteCookieWrite(options: ResolvedCookieOptions, secure: boolean): CookieWrite {
+  return cookieWrite(options, "", { maxAge: 0, expires: 0, secure });
 }
 
 /** A `Set-Cookie` value that deletes the cookie, with the attributes it was set with. */
 export function serializeDeleteCookie(options: ResolvedCookieOptions, secure: boolean): string {
-  return serializeSetCookie(options, "", { maxAge: 0, expires: 0, secure });
+  return deleteCookieWrite(options, secure).header;
 }
 
 /**

@@ -1,12 +1,12 @@
 // websession: Flask's session for the Web platform. Public exports only.
 
 export { createSessions, MAX_COOKIE_SIZE } from "./sessions.ts";
-export type { CommitOptions, Sessions, SessionHandler } from "./sessions.ts";
+export type { CommitOptions, RequestLike, Sessions, SessionHandler, SessionWrites } from "./sessions.ts";
 export { Session } from "./session.ts";
 export type { SessionData, Flash, FlashesOptions } from "./session.ts";
 export type { SessionsOptions, SessionFormat, OversizePolicy } from "./options.ts";
 export { MAX_CHUNKS } from "./chunks.ts";
-export type { CookieOptions, SameSite } from "./cookie.ts";
+export type { CookieOptions, CookieWrite, SameSite } from "./cookie.ts";
 export type { InvalidReason } from "./codecs/codec.ts";
 export { Markup, PyFloat, Tuple, UUID } from "./codecs/flask-json.ts";
 export { memoryStore } from "./stores/memory.ts";

@@ -1,6 +1,7 @@
 // The Session object: Flask's session dict semantics and flags. No I/O, no cryptography:
 // a lazy session calls the loader it was given on first use.
 
+import type { CookieWrite } from "./cookie.ts";
 import { SessionError } from "./errors.ts";
 
 /** The shape of session data: string keys to JSON-like values. */
@@ -46,9 +47,9 @@ export interface SessionInternals {
   /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
   cleared: boolean;
   /** The request the session was loaded from (for Secure auto-detection at commit). */
-  request: Request | undefined;
-  /** What commit decided (the Set-Cookie values, or null), once decided. */
-  decision: string[] | null | undefined;
+  request: { readonly url: string; readonly headers: { get(name: string): string | null } } | undefined;
+  /** What commit decided, once decided. */
+  decision: { readonly cookies: readonly CookieWrite[]; readonly vary: boolean } | undefined;
 }
 
 /** Options of {@link Session.flashes}, as in Flask's `get_flashed_messages`. */

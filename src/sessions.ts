@@ -9,8 +9,8 @@ import type { Codec, InvalidReason } from "./codecs/codec.ts";
 import { flaskCodec } from "./codecs/flask.ts";
 import { sealedCodec } from "./codecs/sealed.ts";
 import { signedCodec } from "./codecs/signed.ts";
-import { readCookie, serializeDeleteCookie, serializeSetCookie } from "./cookie.ts";
-import type { ResolvedCookieOptions, SetCookieParts } from "./cookie.ts";
+import { cookieWrite, deleteCookieWrite, readCookie } from "./cookie.ts";
+import type { CookieWrite, ResolvedCookieOptions, SetCookieParts } from "./cookie.ts";
 import { base64urlEncode, randomBytes } from "./encoding.ts";
 import { SessionError } from "./errors.ts";
 import { expiryOf, invalidReporter, remainingSeconds } from "./lifetime.ts";
@@ -52,6 +52,25 @@ export interface CommitOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
+/**
+ * The parts of a request the core reads: the `Cookie` header, and the URL and proxy headers
+ * for `Secure` auto-detection. A `Request` is one; a Node adapter passes a light view instead.
+ */
+export interface RequestLike {
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
+/** What a committed session needs on the response; see {@link Sessions.save}. */
+export interface SessionWrites {
+  /** The cookies to write, in order (empty when nothing is to be written). */
+  readonly cookies: readonly CookieWrite[];
+  /** Whether the session was read, so the response must carry `Vary: Cookie`. */
+  readonly vary: boolean;
+}
+
+const UNTOUCHED: SessionWrites = Object.freeze({ cookies: Object.freeze([]) as readonly CookieWrite[], vary: false });
+
 /** What {@link createSessions} returns. */
 export interface Sessions<Data extends object = SessionData> {
   /**
@@ -59,7 +78,17 @@ export interface Sessions<Data extends object = SessionData> {
    * session. With a store, rejects with `SessionError` (`store_unavailable`) when the store
    * fails or times out (answer 503; the client's cookie stays as it is).
    */
-  load(request: Request): Promise<Session<Data>>;
+  load(request: RequestLike): Promise<Session<Data>>;
+  /**
+   * Decides what `session` needs and carries it out (a server-side store is written now),
+   * returning the cookie writes for the adapter to put on its response: `Set-Cookie` header
+   * values, or structured attributes for a framework's cookie jar. When `vary` is true the
+   * response must also carry `Vary: Cookie`, and when any cookie is written `Cache-Control:
+   * private` unless the app set one ({@link commit} does all this on a `Response`). From
+   * here on, changing the session throws `SessionError` (`already_committed`). Calling it
+   * again returns the same writes. Throws like {@link commit}, writing nothing.
+   */
+  save(session: Session<Data>, options?: CommitOptions): Promise<SessionWrites>;
   /**
    * A Response carrying the `Set-Cookie` and `Vary` the session needs: `response` itself with
    * the headers set, or a copy when its headers are immutable (Response.redirect, fetch()). Throws `SessionError` (`cookie_too_large`,
@@ -95,7 +124,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   const chunking = config.oversize === "chunk";
   const maxToken = maxTokenLength(config);
   let keysReady = false;
-  let warnedInsecure = false;
+  const warned = new Set<string>();
   let warnedLarge = false;
   const settled = codec.ready.then(() => {
     keysReady = true;
@@ -140,7 +169,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return checkTimes(found);
   }
 
-  function load(request: Request): Promise<Session<Data>> {
+  function load(request: RequestLike): Promise<Session<Data>> {
     if (keysReady && backend === undefined && !chunking && codec.decodeSync !== undefined) {
       // The common case: nothing to wait for, and the Cookie header is not read until the
       // session is used.
@@ -152,7 +181,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return loadAsync(request);
   }
 
-  async function loadAsync(request: Request): Promise<Session<Data>> {
+  async function loadAsync(request: RequestLike): Promise<Session<Data>> {
     if (!keysReady) await settled;
     const header = request.headers.get("cookie");
     if (backend !== undefined) {
@@ -180,24 +209,17 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return session;
   }
 
-  function isSecure(request: Request | undefined): boolean {
+  // Secure "auto": on, except for plain http to a loopback host with no sign of a proxy in
+  // front. A proxy that forwards `Host: 127.0.0.1` (nginx's default) would otherwise turn
+  // Secure off in production, so dropping it is always said once.
+  function isSecure(request: RequestLike | undefined): boolean {
     if (cookie.secure !== "auto") return cookie.secure;
-    const url = request?.url ?? "";
-    if (!url.startsWith("http:")) return true;
-    let host: string;
-    try {
-      host = new URL(url).hostname;
-    } catch {
-      return true;
+    const decision = autoSecure(request);
+    if (decision.warn !== undefined && !warned.has(decision.warn)) {
+      warned.add(decision.warn);
+      console.warn(decision.message);
     }
-    if (isLoopback(host)) return false;
-    if (!warnedInsecure) {
-      warnedInsecure = true;
-      console.warn(
-        `websession: sending a Secure cookie in reply to a plain-http request for ${host}; browsers drop it unless the client really uses https (behind a TLS proxy this is fine). Set cookie.secure to silence this.`,
-      );
-    }
-    return true;
+    return decision.secure;
   }
 
   // The options for cookie `name`: the session cookie's own, or the same attributes for a chunk.
@@ -207,37 +229,37 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
 
   // Deletions of whatever the browser holds under the session's names (with chunking) that
   // this response does not write, so its jar ends up holding exactly what was written.
-  function deleteStale(session: Session<Data>, written: string[], secure: boolean): string[] {
+  function deleteStale(session: Session<Data>, written: string[], secure: boolean): CookieWrite[] {
     const sent = sentCookies.get(session);
     if (sent === undefined) return [];
-    return staleCookieNames(sent, cookie.name, written).map((name) => serializeDeleteCookie(named(name), secure));
+    return staleCookieNames(sent, cookie.name, written).map((name) => deleteCookieWrite(named(name), secure));
   }
 
   // The Set-Cookie values that write `value`: one cookie when it fits, else chunks (when
   // chunking; splitIntoChunks throws past MAX_CHUNKS, before any header exists).
-  function setCookies(session: Session<Data>, value: string, parts: SetCookieParts): string[] {
+  function setCookies(session: Session<Data>, value: string, parts: SetCookieParts): CookieWrite[] {
     const cookies = cookie.name.length + value.length <= MAX_COOKIE_SIZE ? [{ name: cookie.name, value }] : splitIntoChunks(cookie.name, value);
-    const lines = cookies.map((c) => serializeSetCookie(named(c.name), c.value, parts));
+    const lines = cookies.map((c) => cookieWrite(named(c.name), c.value, parts));
     return [...lines, ...deleteStale(session, cookies.map((c) => c.name), parts.secure)];
   }
 
   // Decides what the session needs on the wire: the Set-Cookie values (or null) and whether to Vary.
-  async function decide(session: Session<Data>, i: SessionInternals, options: CommitOptions | undefined): Promise<string[] | null> {
+  async function decide(session: Session<Data>, i: SessionInternals, options: CommitOptions | undefined): Promise<CookieWrite[]> {
     const state = i.state;
     const secure = isSecure(i.request);
     if (backend !== undefined) {
-      const line = await backend.commit(i, secure, options?.waitUntil);
-      return line === null ? null : [line];
+      const write = await backend.commit(i, secure, options?.waitUntil);
+      return write === null ? [] : [write];
     }
     const modified = wasChanged(i);
-    if (isEmpty(state)) return modified || i.destroyed ? [serializeDeleteCookie(cookie, secure), ...deleteStale(session, [cookie.name], secure)] : null;
+    if (isEmpty(state)) return modified || i.destroyed ? [deleteCookieWrite(cookie, secure), ...deleteStale(session, [cookie.name], secure)] : [];
 
     const nowS = Math.floor(now() / 1000);
     const refreshDue =
       state.permanent &&
       !i.isNew &&
       (config.refresh === true || (config.refresh !== false && nowS - state.lastActive >= config.refresh));
-    if (!modified && !refreshDue && !state.stale) return null;
+    if (!modified && !refreshDue && !state.stale) return [];
 
     const fresh = i.isNew || i.regenerated || state.created === 0;
     const written: SessionState = {
@@ -259,20 +281,30 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   }
 
 
+  async function save(session: Session<Data>, options?: CommitOptions): Promise<SessionWrites> {
+    const i = sessionInternals(session);
+    if (i.decision !== undefined) return i.decision;
+    // From here on a change to the session throws (already_committed): it could not be written.
+    i.committed = true;
+    if (!i.accessed) return (i.decision = UNTOUCHED);
+    try {
+      i.decision = { cookies: await decide(session, i, options), vary: true };
+    } catch (error) {
+      // Nothing was written: the app may catch the error, change the session and try again.
+      i.committed = false;
+      throw error;
+    }
+    return i.decision;
+  }
+
   async function commit(session: Session<Data>, response: Response, options?: CommitOptions): Promise<Response> {
     // Structural, not instanceof: @hono/node-server swaps the global Response class, so a
     // Response.redirect() made before it is not an instance of the current global.
     if (!isResponse(response)) throw new TypeError("commit(session, response) needs a Response");
-    const i = sessionInternals(session);
-    if (!i.accessed) return response;
-    let setCookie = i.decision;
-    if (setCookie === undefined) {
-      setCookie = await decide(session, i, options);
-      i.decision = setCookie;
-      i.committed = true;
-    }
-    const committed = withSessionHeaders(response, setCookie);
-    if (setCookie !== null && !warnedLarge) warnIfLarge(committed);
+    const writes = await save(session, options);
+    if (!writes.vary) return response;
+    const committed = withSessionHeaders(response, writes.cookies);
+    if (writes.cookies.length > 0 && !warnedLarge) warnIfLarge(committed);
     return committed;
   }
 
@@ -298,7 +330,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     };
   }
 
-  return { load, commit, handle };
+  return { load, save, commit, handle };
 }
 
 function createCodec(config: ResolvedOptions): Codec {
@@ -321,14 +353,37 @@ function isResponse(value: unknown): value is Response {
   return typeof value === "object" && value !== null && typeof (value as Response).status === "number" && (value as Response).headers instanceof Headers;
 }
 
-/** Whether `host` (a URL hostname) is a loopback name or address. */
-export function isLoopback(host: string): boolean {
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  );
+// Headers a reverse proxy or CDN adds: any of them means the client may not be on loopback.
+const PROXY_HEADERS = ["forwarded", "x-forwarded-proto", "x-forwarded-for", "x-forwarded-host", "x-forwarded-ssl", "x-real-ip", "via", "cf-visitor"];
+
+/** What `secure: "auto"` decides for a request, and what to say once when it is surprising. */
+export function autoSecure(request: RequestLike | undefined): { secure: boolean; warn?: string; message?: string } {
+  const url = request?.url ?? "";
+  if (!url.startsWith("http:")) return { secure: true };
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return { secure: true };
+  }
+  const headers = request!.headers;
+  const proxy = PROXY_HEADERS.find((name) => headers.get(name) !== null);
+  if (isLoopback(host) && proxy === undefined) {
+    return {
+      secure: false,
+      warn: "dropped",
+      message: `websession: sending the session cookie without Secure, because the request is plain http to the loopback host ${host} (local development). Behind a reverse proxy this is wrong: forward the original Host (nginx: proxy_set_header Host $host; proxy_set_header X-Forwarded-Proto $scheme), or set cookie.secure: true.`,
+    };
+  }
+  return {
+    secure: true,
+    warn: "kept",
+    message: `websession: sending a Secure cookie in reply to a plain-http request for ${host}${proxy === undefined ? "" : ` (through a proxy: ${proxy})`}; browsers drop it unless the client really uses https (behind a TLS proxy this is fine). Set cookie.secure to silence this.`,
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**
@@ -337,7 +392,7 @@ export function isLoopback(host: string): boolean {
  * the response itself when they can be (copying its body costs more than the whole session);
  * a response with immutable headers (a fetch() result, Response.redirect) gets a copy.
  */
-function withSessionHeaders(response: Response, setCookies: readonly string[] | null): Response {
+function withSessionHeaders(response: Response, setCookies: readonly CookieWrite[]): Response {
   // Headers the handler built are mutable: set ours on them, without copying the body stream
   // (which costs more than the whole signed codec on Node and Deno). Immutable headers (fetch()
   // results, Response.redirect/error) throw on the first change, before anything changed.
@@ -353,19 +408,19 @@ function withSessionHeaders(response: Response, setCookies: readonly string[] | 
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-function applySessionHeaders(headers: Headers, setCookies: readonly string[] | null): void {
+function applySessionHeaders(headers: Headers, setCookies: readonly CookieWrite[]): void {
   const vary = headers.get("Vary");
   if (vary === null) headers.set("Vary", "Cookie");
   else if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
-  if (setCookies !== null) {
-    const prefixes = setCookies.map((c) => c.slice(0, c.indexOf("=") + 1));
+  if (setCookies.length > 0) {
+    const prefixes = setCookies.map((c) => `${c.name}=`);
     const ours = (c: string): boolean => prefixes.some((p) => c.startsWith(p));
     const others = headers.getSetCookie();
     if (others.some(ours)) {
       headers.delete("Set-Cookie");
       for (const c of others) if (!ours(c)) headers.append("Set-Cookie", c);
     }
-    for (const c of setCookies) headers.append("Set-Cookie", c);
+    for (const c of setCookies) headers.append("Set-Cookie", c.header);
     // Keep responses that set the session cookie out of shared caches, unless the app chose.
     if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private");
   }

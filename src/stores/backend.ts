@@ -13,7 +13,8 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { InvalidReason } from "../codecs/codec.ts";
-import { readCookie, serializeDeleteCookie, serializeSetCookie } from "../cookie.ts";
+import { cookieWrite, deleteCookieWrite, readCookie } from "../cookie.ts";
+import type { CookieWrite } from "../cookie.ts";
 import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";
 import { SessionError, describe } from "../errors.ts";
 import { assertLosslessJson, isLosslessJson } from "../json.ts";
@@ -41,7 +42,7 @@ export interface StoreBackend {
    * Writes what changed; returns the Set-Cookie value, or `null` when none is needed. With
    * `waitUntil`, a refresh-only write (no data changed) is handed to it instead of awaited.
    */
-  commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<string | null>;
+  commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<CookieWrite | null>;
 }
 
 /** Validates the `store` option: an object with `get`, `set` and `delete` (and optionally `patch`). */
@@ -215,10 +216,10 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
   }
 
 
-  function idCookie(id: string, permanent: boolean, created: number, nowS: number, secure: boolean): string {
-    if (!permanent) return serializeSetCookie(cookie, id, { secure });
+  function idCookie(id: string, permanent: boolean, created: number, nowS: number, secure: boolean): CookieWrite {
+    if (!permanent) return cookieWrite(cookie, id, { secure });
     const maxAge = remainingSeconds(created, nowS, config);
-    return serializeSetCookie(cookie, id, { maxAge, expires: (nowS + maxAge) * 1000, secure });
+    return cookieWrite(cookie, id, { maxAge, expires: (nowS + maxAge) * 1000, secure });
   }
 
   // Without store.patch: read, merge the changed fields, write back. Not atomic (documented).
@@ -233,7 +234,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     return true;
   }
 
-  async function commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<string | null> {
+  async function commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<CookieWrite | null> {
     const state = i.state;
     const loaded = state.extra instanceof Loaded ? state.extra : undefined;
     const nowS = Math.floor(now() / 1000);
@@ -245,7 +246,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     if (empty) {
       if (!touched && !i.destroyed) return null;
       if (loaded !== undefined) await call(deadline, "delete", () => store.delete(loaded.key));
-      return serializeDeleteCookie(cookie, secure);
+      return deleteCookieWrite(cookie, secure);
     }
 
     // A new id: a fresh session's first write, regenerate(), or destroy() followed by new data.

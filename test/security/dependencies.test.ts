@@ -54,8 +54,8 @@ describe("dependency hygiene", () => {
   const core = sources(join(ROOT, "src"));
   const adapters = sources(join(ROOT, "adapters"));
 
-  test("the runtime dependencies are exactly @noble/hashes and pako; hono is an optional peer", () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@noble/hashes", "pako"]);
+  test("the runtime dependencies are exactly @noble/ciphers, @noble/hashes and pako; hono is an optional peer", () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@noble/ciphers", "@noble/hashes", "pako"]);
     expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["hono"]);
     expect(pkg.peerDependenciesMeta?.hono?.optional).toBe(true);
   });
@@ -72,7 +72,7 @@ describe("dependency hygiene", () => {
         bare.set(packageOf(specifier), [...(bare.get(packageOf(specifier)) ?? []), relative(ROOT, file)]);
       }
     }
-    expect([...bare.keys()].sort()).toEqual(["@noble/hashes", "pako"]);
+    expect([...bare.keys()].sort()).toEqual(["@noble/ciphers", "@noble/hashes", "pako"]);
     // Each is needed: noble for the synchronous HMACs and hashes, pako only for the flask format.
     expect(bare.get("pako")).toEqual(["src/codecs/zlib.ts"]);
     expect(bare.get("@noble/hashes")!.length).toBeGreaterThanOrEqual(3);
@@ -86,7 +86,7 @@ describe("dependency hygiene", () => {
 
   test("the lockfile pins each production dependency by sha512, with no install script and no dependency of its own", () => {
     const production = Object.entries(lock.packages).filter(([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true && entry.peer !== true);
-    expect(production.map(([path]) => path).sort()).toEqual(["node_modules/@noble/hashes", "node_modules/pako"]);
+    expect(production.map(([path]) => path).sort()).toEqual(["node_modules/@noble/ciphers", "node_modules/@noble/hashes", "node_modules/pako"]);
     for (const [path, entry] of production) {
       expect(entry.integrity, path).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
       expect(entry.hasInstallScript ?? false, path).toBe(false);
