@@ -211,26 +211,31 @@ export function serializeDeleteCookie(options: ResolvedCookieOptions, secure: bo
 }
 
 /**
- * Every value sent for cookie `name`, in header order. Pairs are split on ";" (and on ","
- * too, since a runtime may join two Cookie fields with ", " and cookie-octet excludes ",").
- * Only SP and HTAB are trimmed (6265bis 5.6: never `String.prototype.trim`, which also strips
- * U+00A0 and friends); names are compared byte for byte; pairs without "=" are skipped.
- * Linear in the header length, never throws.
+ * Every value sent for cookie `name`, in header order. Pairs end only at ";" (6265bis 5.7:
+ * a browser sends one Cookie header of pairs joined with "; ", and HTTP/2 crumbs are rejoined
+ * with "; ", RFC 9113 8.2.3). Never at ",": a cookie set by someone else (a sibling
+ * subdomain, a plain-http attacker) may carry `x=1,session=<token>` as one pair, and a name
+ * that appears only after a "," inside another pair is not a cookie. Only SP and HTAB are
+ * trimmed (never `String.prototype.trim`, which also strips U+00A0 and friends); names are
+ * compared byte for byte; pairs without "=" are skipped. Linear in the header length, never
+ * throws.
  */
 export function readCookie(header: string | null, name: string): string[] {
   const values: string[] = [];
   if (header === null || header.indexOf(name) === -1) return values;
   const len = header.length;
   let start = 0;
+  // The next "=" at or after `start`, kept across pairs so that pairs without one cost no
+  // rescans (len when there is none): the loop stays linear.
+  let eq = -1;
   while (start < len) {
-    let end = start;
-    let eq = -1;
-    for (; end < len; end++) {
-      const c = header.charCodeAt(end);
-      if (c === 59 /* ; */ || c === 44 /* , */) break;
-      if (c === 61 /* = */ && eq === -1) eq = end;
+    let end = header.indexOf(";", start);
+    if (end === -1) end = len;
+    if (eq < start) {
+      eq = header.indexOf("=", start);
+      if (eq === -1) eq = len;
     }
-    if (eq !== -1) {
+    if (eq < end) {
       const nameStart = skipWhitespace(header, start, eq);
       const nameEnd = trimWhitespaceEnd(header, nameStart, eq);
       if (nameEnd - nameStart === name.length && header.startsWith(name, nameStart)) {

@@ -2,7 +2,7 @@
 // a lazy session calls the loader it was given on first use.
 
 import type { CookieWrite } from "./cookie.ts";
-import { SessionError } from "./errors.ts";
+import { SessionError, describe as describeValue } from "./errors.ts";
 
 /** The shape of session data: string keys to JSON-like values. */
 export type SessionData = Record<string, unknown>;
@@ -43,6 +43,8 @@ export interface SessionInternals {
   consumed: Flash[] | undefined;
   destroyed: boolean;
   regenerated: boolean;
+  /** Set by `regenerate({ fresh: true })`: the session starts a new absolute lifetime. */
+  fresh: boolean;
   committed: boolean;
   /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
   cleared: boolean;
@@ -50,6 +52,12 @@ export interface SessionInternals {
   request: { readonly url: string; readonly headers: { get(name: string): string | null } } | undefined;
   /** What commit decided, once decided. */
   decision: { readonly cookies: readonly CookieWrite[]; readonly vary: boolean } | undefined;
+}
+
+/** Options of {@link Session.regenerate}. */
+export interface RegenerateOptions {
+  /** Start a new absolute lifetime (a new login), instead of keeping the creation time. */
+  fresh?: boolean;
 }
 
 /** Options of {@link Session.flashes}, as in Flask's `get_flashed_messages`. */
@@ -94,6 +102,7 @@ export class Session<Data extends object = SessionData> {
       consumed: undefined,
       destroyed: false,
       regenerated: false,
+      fresh: false,
       committed: false,
       cleared: false,
       request: undefined,
@@ -278,6 +287,9 @@ export class Session<Data extends object = SessionData> {
 
   /** Stores a message for the next request that calls {@link flashes} (Flask's `flash`). */
   flash(message: string, category = "message"): void {
+    // Refused here, where the mistake is: written as is, the next read would reject the whole
+    // cookie and log the user out.
+    if (typeof message !== "string") throw new TypeError(`flash(message) takes a string, got ${describeValue(message)}; convert it first (String(value) or JSON.stringify(value))`);
     this.#write().flashes.push([String(category), message]);
   }
 
@@ -303,12 +315,16 @@ export class Session<Data extends object = SessionData> {
 
   /**
    * Keeps the data under a new token (and, with a store, a new id; the old one is deleted).
-   * Call it on login and on any privilege change, against session fixation.
+   * Call it on login and on any privilege change, against session fixation. The session keeps
+   * its creation time, so `absoluteLifetime` still counts from the first login; pass
+   * `{ fresh: true }` when this is a new login that should start a new absolute lifetime (a
+   * session emptied with `clear()` or `destroy()` earlier in the request starts one anyway).
    */
-  regenerate(): void {
+  regenerate(options?: RegenerateOptions): void {
     this.#write();
     this.#i.regenerated = true;
     this.#i.destroyed = false;
+    if (options?.fresh === true) this.#i.fresh = true;
   }
 
   /** Empties the session and deletes its cookie (and, with a store, its record). */

@@ -141,21 +141,18 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return expiryOf(state, Math.floor(now() / 1000), config, codec.clockSkew) === undefined ? state : reject("expired");
   }
 
-  // Whether the values under the name are too many to be a browser's; see MAX_CANDIDATES.
-  function tooMany(values: readonly string[]): boolean {
-    return values.length > MAX_CANDIDATES && new Set(values).size > MAX_CANDIDATES;
-  }
-
   // All values sent under the cookie name; two different valid ones are ambiguous (a tossed
   // cookie), and then no session is used at all. `null`: a chunk name came with two values.
   function pick(values: string[] | null, decode: (token: string) => SessionState | InvalidReason): SessionState | null {
-    if (values === null || tooMany(values)) return reject("ambiguous");
+    if (values === null) return reject("ambiguous");
     if (values.length === 0) return null;
+    // Work is bounded by distinct values, never by repetitions: a header of 2,000 copies of one
+    // bad token costs one verification.
+    const distinct = new Set(values);
+    if (distinct.size > MAX_CANDIDATES) return reject("ambiguous");
     let found: SessionState | null = null;
-    let foundToken: string | undefined;
     let firstReason: InvalidReason | undefined;
-    for (const token of values) {
-      if (token === foundToken) continue;
+    for (const token of distinct) {
       const result = token.length > maxToken ? "malformed" : decode(token);
       if (typeof result === "string") {
         firstReason ??= result;
@@ -163,7 +160,6 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
       }
       if (found !== null) return reject("ambiguous");
       found = result;
-      foundToken = token;
     }
     if (found === null) return reject(firstReason!);
     return checkTimes(found);
@@ -198,7 +194,8 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     } else {
       const values = sent !== undefined ? sent.tokens : readCookie(header, cookie.name);
       const results = new Map<string, SessionState | InvalidReason>();
-      for (const token of values === null || tooMany(values) ? [] : new Set(values)) {
+      const distinct = new Set(values ?? []);
+      for (const token of distinct.size <= MAX_CANDIDATES ? distinct : []) {
         results.set(token, token.length > maxToken ? "malformed" : await codec.decode!(token));
       }
       const state = pick(values, (token) => results.get(token)!);
@@ -261,7 +258,9 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
       (config.refresh === true || (config.refresh !== false && nowS - state.lastActive >= config.refresh));
     if (!modified && !refreshDue && !state.stale) return [];
 
-    const fresh = i.isNew || i.regenerated || state.created === 0;
+    // A new absolute lifetime only for a new session, one emptied in this request before
+    // being filled again, or regenerate({ fresh: true }); regenerate() alone keeps it.
+    const fresh = i.isNew || i.cleared || i.fresh || state.created === 0;
     const written: SessionState = {
       ...state,
       created: fresh ? nowS : state.created,

@@ -71,7 +71,9 @@ describe("collectChunks", () => {
 
   test("chunks join in index order, whatever the header order", () => {
     expect(collectChunks("session.1=BB; a=1; session.0=AA; session.2=C", "session")).toEqual(sent(["AABBC"], false, ["session.0", "session.1", "session.2"]));
-    expect(collectChunks("session.0=AA, session.1=BB", "session")).toEqual(sent(["AABB"], false, ["session.0", "session.1"]));
+    expect(collectChunks("session.0=AA; session.1=BB", "session")).toEqual(sent(["AABB"], false, ["session.0", "session.1"]));
+    // CK-13b: a chunk name after a "," inside another pair is not a cookie.
+    expect(collectChunks("session.0=AA, session.1=BB", "session")).toEqual(sent(["AA, session.1=BB"], false, ["session.0"]));
   });
 
   test("the plain cookie's values come first, then the joined chunks", () => {

@@ -19,9 +19,21 @@ describe("readCookie", () => {
     expect(readCookie("session=", "session")).toEqual([""]);
   });
 
-  test("finds the session when two Cookie fields were joined with ', ' (CK-13)", () => {
-    expect(readCookie("a=1, session=v", "session")).toEqual(["v"]);
-    expect(readCookie("a=1; b=2, session=v; c=3", "session")).toEqual(["v"]);
+  test("finds the session when two Cookie fields were joined with '; ' (CK-13)", () => {
+    expect(readCookie("a=1; session=v", "session")).toEqual(["v"]);
+    expect(readCookie("a=1; b=2;session=v; c=3", "session")).toEqual(["v"]);
+  });
+
+  test("a name after ',' inside another pair is not a cookie (CK-13b)", () => {
+    expect(readCookie("a=1, session=v", "session")).toEqual([]);
+    expect(readCookie("x=1,session=v", "session")).toEqual([]);
+    expect(readCookie("x,session=v; session=real", "session")).toEqual(["real"]);
+    expect(readCookie("session=real; y=2,session=planted", "session")).toEqual(["real"]);
+  });
+
+  test("pairs without '=' cost no rescans: linear on a long header", () => {
+    const header = `${"a;".repeat(200_000)}session=v`;
+    expect(readCookie(header, "session")).toEqual(["v"]);
   });
 
   test("a nameless pair never maps onto the name (CK-05)", () => {

@@ -254,22 +254,26 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
       if (!touched && !i.regenerated && !i.destroyed) return null;
       const id = newSessionId();
       const key = storeKeyOf(id);
-      const record = fullRecord(state, key, nowS, nowS); // serialized before any store call
+      // regenerate() keeps the creation time (absoluteLifetime counts from the first login).
+      const created = loaded === undefined || i.cleared || i.fresh ? nowS : loaded.created;
+      const record = fullRecord(state, key, created, nowS); // serialized before any store call
       if (loaded !== undefined) {
         // The old entry goes first: if it is already gone (destroyed meanwhile), nothing is revived.
         const existed = await call(deadline, "delete", () => store.delete(loaded.key));
         if (existed === false) return null;
       }
-      await call(deadline, "set", () => store.set(key, record, remainingSeconds(nowS, nowS, config)));
-      return idCookie(id, state.permanent, nowS, nowS, secure);
+      await call(deadline, "set", () => store.set(key, record, remainingSeconds(created, nowS, config)));
+      return idCookie(id, state.permanent, created, nowS, secure);
     }
 
     const patch = touched ? diff(state, loaded, i.cleared, nowS) : null;
     if (patch !== null) {
-      const applied = await applyPatch(deadline, loaded.key, patch, remainingSeconds(loaded.created, nowS, config));
+      // Emptied and filled again in this request: a new absolute lifetime, as for a new session.
+      const created = i.cleared ? nowS : loaded.created;
+      const applied = await applyPatch(deadline, loaded.key, patch, remainingSeconds(created, nowS, config));
       // false: the record was destroyed (or expired) while this request ran; destroy wins.
       if (!applied) return null;
-      return state.permanent || loaded.permanent ? idCookie(loaded.id, state.permanent, loaded.created, nowS, secure) : null;
+      return state.permanent || loaded.permanent ? idCookie(loaded.id, state.permanent, created, nowS, secure) : null;
     }
 
     const since = nowS - loaded.lastActive;
@@ -333,7 +337,7 @@ function diff(state: SessionState, loaded: Loaded, cleared: boolean, nowS: numbe
   set.a = String(nowS);
   if (cleared) {
     set.k = loaded.key;
-    set.c = String(loaded.created);
+    set.c = String(nowS);
   }
   return { set, delete: cleared ? [] : removed, replace: cleared };
 }

@@ -29,17 +29,17 @@ const T0 = 1_700_000_000_000;
 const BROWSER_COOKIE = ["Path=/", "HttpOnly", "SameSite=Lax"];
 const DELETE_COOKIE = "session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax";
 
-type Data = { user?: string; n?: number; cart?: string[]; name?: string };
-type Handler = (request: Request, session: Session<Data>) => Response | Promise<Response>;
+export type Data = { user?: string; n?: number; cart?: string[]; name?: string };
+export type Handler = (request: Request, session: Session<Data>) => Response | Promise<Response>;
 type App = (request: Request) => Promise<Response>;
 
 /** One way to put a handler behind a session: the core or an adapter, called as its runtime would. */
-interface Driver {
+export interface Driver {
   readonly name: string;
   serve(options: SessionsOptions, handler: Handler): App;
 }
 
-const drivers: Driver[] = [
+export const drivers: Driver[] = [
   {
     name: "core",
     serve(options, handler) {

@@ -194,6 +194,24 @@ describe("KR-07 and SZ-02: how much cryptography a request can cause", () => {
     }
   });
 
+  test("OR-5: 2,327 identical copies of a bad cookie (a 125 KB header) cost one verification per distinct value, not per copy", async () => {
+    const decrypt = vi.spyOn(crypto.subtle, "decrypt");
+    for (const format of ["signed", "sealed", "flask"] as const) {
+      const sessions = createSessions({ secret: secrets, format, ...options });
+      const issued = await sessions.handle((_r, s) => (s.set("user", "ada"), new Response("ok")))(request());
+      const pair = issued.headers.getSetCookie()[0]!.split(";")[0]!;
+      // Same length, wrong MAC or tag: a bad cookie that reaches verification.
+      const bad = `${pair.slice(0, -3)}${pair.endsWith("AAA") ? "BBB" : "AAA"}`;
+      const header = Array(2327).fill(bad).join("; ");
+      equal.mockClear();
+      decrypt.mockClear();
+      expect((await sessions.load(request(header))).get("user"), format).toBeUndefined();
+      const checks = format === "sealed" ? decrypt.mock.calls.length : equal.mock.calls.length;
+      // One distinct value: one check (signed, sealed: by key id), one per secret (flask).
+      expect(checks, format).toBeLessThanOrEqual(format === "flask" ? secrets.length : 1);
+    }
+  });
+
   test("SZ-02: a 100 KB session cookie is rejected by its length before any cryptography or store call", async () => {
     const decrypt = vi.spyOn(crypto.subtle, "decrypt");
     const huge = `session=${"eyJj".repeat(25_000)}.${"A".repeat(6)}.${"A".repeat(43)}`;

@@ -55,7 +55,7 @@ function sessionContent(mode: Mode) {
 function referenceValues(header: string, name: string): string[] {
   const trim = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, "");
   return header
-    .split(/[;,]/)
+    .split(";")
     .filter((pair) => pair.includes("="))
     .map((pair) => [trim(pair.slice(0, pair.indexOf("="))), trim(pair.slice(pair.indexOf("=") + 1))] as const)
     .filter(([n]) => n === name)
