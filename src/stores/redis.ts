@@ -135,11 +135,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   async function run(s: Script, key: string, args: string[]): Promise<unknown> {
     try {
-      return await send(["EVALSHA", s.sha, "1", prefix + key, ...args], prefix + key, false);
+      return await send(["EVALSHA", s.sha, "1", prefix + key, ...args], prefix + key);
     } catch (error) {
       // The first use on this server (or after SCRIPT FLUSH / a restart): send the source once.
       if (!String((error as Error | undefined)?.message).includes("NOSCRIPT")) throw error;
-      return send(["EVAL", s.source, "1", prefix + key, ...args], prefix + key, false);
+      return send(["EVAL", s.source, "1", prefix + key, ...args], prefix + key);
     }
   }
 
@@ -147,7 +147,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async get(key: string): Promise<StoreRecord | null> {
       let reply: unknown;
       try {
-        reply = await send(["HGETALL", prefix + key], prefix + key, true);
+        reply = await send(["HGETALL", prefix + key], prefix + key);
       } catch (error) {
         // Something that is not a hash sits under our key: not a session, a fresh one.
         if (String((error as Error | undefined)?.message).includes("WRONGTYPE")) return null;
@@ -169,13 +169,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async delete(key: string): Promise<boolean> {
-      return Number(await send(["DEL", prefix + key], prefix + key, false)) === 1;
+      return Number(await send(["DEL", prefix + key], prefix + key)) === 1;
     },
   };
 }
 
 /** Sends one command; `key` is the one key it touches (a cluster client routes by it). */
-type Send = (args: string[], key: string, readonly: boolean) => Promise<unknown>;
+type Send = (args: string[], key: string) => Promise<unknown>;
 
 // Told apart by shape, never instanceof: the user's copy of a library may not be ours.
 function sender(client: unknown): Send {
@@ -187,7 +187,8 @@ function sender(client: unknown): Send {
     if (typeof c.sendCommand === "function") {
       if (typeof c.getSlotMaster === "function") {
         const cluster = c as unknown as NodeRedisClusterLike;
-        return (args, key, readonly) => cluster.sendCommand(key, readonly, args);
+        // Never "read-only": with useReplicas a read could go to a lagging replica and miss a logout.
+        return (args, key) => cluster.sendCommand(key, false, args);
       }
       return (args) => c.sendCommand!(args);
     }
