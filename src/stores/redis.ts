@@ -2,6 +2,8 @@
 // so concurrent requests that change different keys both survive and a destroyed session is
 // never recreated. Works with node-redis (v4/v5), ioredis (v5) and Bun's RedisClient through
 // the one thing they share: sending a raw command. No dependency on any of them.
+// Every command names exactly one key (the session's), so Redis Cluster needs no hash tags:
+// nothing can answer CROSSSLOT, and the cluster clients follow MOVED/ASK for that one key.
 
 import { sha1 } from "@noble/hashes/legacy.js";
 import { utf8Encoder } from "../encoding.ts";
@@ -13,7 +15,17 @@ export interface NodeRedisLike {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** ioredis v5 (`new Redis()`): raw commands through `call`. */
+/**
+ * node-redis v4/v5 cluster (`createCluster()`): raw commands through `sendCommand(firstKey,
+ * isReadonly, args)`, routed by the first key. Told apart from a single-node client by its
+ * `getSlotMaster`.
+ */
+export interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  getSlotMaster(slot: number): unknown;
+}
+
+/** ioredis v5 (`new Redis()` or `new Redis.Cluster()`): raw commands through `call`. */
 export interface IoRedisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
 }
@@ -24,11 +36,11 @@ export interface BunRedisLike {
 }
 
 /** Any Redis client websession can drive. Adapt anything else by giving it a `sendCommand(args)`. */
-export type RedisClientLike = NodeRedisLike | IoRedisLike | BunRedisLike;
+export type RedisClientLike = NodeRedisLike | NodeRedisClusterLike | IoRedisLike | BunRedisLike;
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
-  /** A connected client: node-redis, ioredis or Bun's RedisClient. */
+  /** A connected client: node-redis (client or cluster), ioredis (client or cluster) or Bun's RedisClient. */
   client: RedisClientLike;
   /** Prepended to every key. Default `"websession:"`. */
   prefix?: string;
@@ -101,6 +113,10 @@ const PATCH = script(PATCH_SCRIPT);
  * websession's `storeTimeout` is what ends the request. With node-redis, listen for the
  * client's `error` event, or a lost connection crashes the process.
  *
+ * Redis Cluster: pass node-redis `createCluster()` or ioredis `new Redis.Cluster()`. Every
+ * command touches one key (the session's hash), so no command can span two slots, and the
+ * cluster client follows MOVED/ASK redirects while a slot moves.
+ *
  * @example
  * ```ts
  * import { createClient } from "redis";            // or: import Redis from "ioredis"; new Redis(url)
@@ -119,11 +135,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   async function run(s: Script, key: string, args: string[]): Promise<unknown> {
     try {
-      return await send(["EVALSHA", s.sha, "1", prefix + key, ...args]);
+      return await send(["EVALSHA", s.sha, "1", prefix + key, ...args], prefix + key);
     } catch (error) {
       // The first use on this server (or after SCRIPT FLUSH / a restart): send the source once.
       if (!String((error as Error | undefined)?.message).includes("NOSCRIPT")) throw error;
-      return send(["EVAL", s.source, "1", prefix + key, ...args]);
+      return send(["EVAL", s.source, "1", prefix + key, ...args], prefix + key);
     }
   }
 
@@ -131,7 +147,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async get(key: string): Promise<StoreRecord | null> {
       let reply: unknown;
       try {
-        reply = await send(["HGETALL", prefix + key]);
+        reply = await send(["HGETALL", prefix + key], prefix + key);
       } catch (error) {
         // Something that is not a hash sits under our key: not a session, a fresh one.
         if (String((error as Error | undefined)?.message).includes("WRONGTYPE")) return null;
@@ -153,20 +169,34 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async delete(key: string): Promise<boolean> {
-      return Number(await send(["DEL", prefix + key])) === 1;
+      return Number(await send(["DEL", prefix + key], prefix + key)) === 1;
     },
   };
 }
 
-function sender(client: unknown): (args: string[]) => Promise<unknown> {
-  const c = client as Partial<NodeRedisLike & IoRedisLike & BunRedisLike> | null;
+/** Sends one command; `key` is the one key it touches (a cluster client routes by it). */
+type Send = (args: string[], key: string) => Promise<unknown>;
+
+// Told apart by shape, never instanceof: the user's copy of a library may not be ours.
+function sender(client: unknown): Send {
+  const c = client as Partial<NodeRedisLike & IoRedisLike & BunRedisLike> & Partial<Pick<NodeRedisClusterLike, "getSlotMaster">> | null;
   if (typeof c === "object" && c !== null) {
     // ioredis also has a sendCommand, which takes a Command object: check call() first.
+    // ioredis' Cluster routes call() by the command's key itself.
     if (typeof c.call === "function") return ([command, ...args]) => c.call!(command!, ...args);
-    if (typeof c.sendCommand === "function") return (args) => c.sendCommand!(args);
+    if (typeof c.sendCommand === "function") {
+      if (typeof c.getSlotMaster === "function") {
+        const cluster = c as unknown as NodeRedisClusterLike;
+        // Never "read-only": with useReplicas a read could go to a lagging replica and miss a logout.
+        return (args, key) => cluster.sendCommand(key, false, args);
+      }
+      return (args) => c.sendCommand!(args);
+    }
     if (typeof c.send === "function") return ([command, ...args]) => c.send!(command!, args);
   }
-  throw new TypeError(`option client must be a Redis client (node-redis, ioredis or Bun's RedisClient) or an object with sendCommand(args), got ${describe(client)}`);
+  throw new TypeError(
+    `option client must be a Redis client (node-redis client or cluster, ioredis Redis or Cluster, Bun's RedisClient) or an object with sendCommand(args), got ${describe(client)}`,
+  );
 }
 
 function ttlSeconds(ttl: number): number {

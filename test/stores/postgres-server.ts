@@ -1,0 +1,174 @@
+// A real Postgres server for the tests: Debian's postgresql binaries, `initdb` into a temporary
+// directory inside the checkout's .tmp, the server on 127.0.0.1 with a free port (no Unix
+// socket), run as the `postgres` system user when the tests run as root (initdb refuses
+// root), stopped or killed by its PID, never by name.
+
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { chownSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./redis-server.ts";
+
+const TMP = fileURLToPath(new URL("../../.tmp/", import.meta.url));
+/** The database superuser the tests connect as (trust authentication, loopback only). */
+export const PG_USER = "websession";
+
+/** A running Postgres server. */
+export interface PostgresServer {
+  readonly port: number;
+  /** `postgres://websession@127.0.0.1:<port>/postgres` */
+  readonly url: string;
+  /** The PID of the postmaster. */
+  readonly pid: number;
+  /** SIGQUIT by PID (immediate shutdown, as after a crash), waiting until it is gone. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and data directory (the data survives). */
+  restart(): Promise<void>;
+  /** SIGSTOP of the postmaster and every backend by PID: connections stay open, nothing answers. */
+  pause(): void;
+  /** SIGCONT of the same processes. */
+  resume(): void;
+  /** SIGINT by PID (fast shutdown), then removes the data directory. */
+  stop(): Promise<void>;
+}
+
+/** The newest `/usr/lib/postgresql/<version>/bin`, or `POSTGRES_BIN`; throws when there is none. */
+export function postgresBin(): string {
+  const fromEnv = process.env.POSTGRES_BIN;
+  if (fromEnv !== undefined) return fromEnv;
+  const base = "/usr/lib/postgresql";
+  const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, "bin", "initdb"))) : [];
+  versions.sort((a, b) => Number(b) - Number(a));
+  if (versions.length === 0) throw new Error("no Postgres server binaries under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install postgresql), or set POSTGRES_BIN");
+  return join(base, versions[0]!, "bin");
+}
+
+/** uid/gid to run the server as: ourselves, or the `postgres` system user when we are root. */
+function runAs(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+  if (line === undefined) throw new Error("running as root, and initdb refuses root: create the `postgres` system user (Debian's postgresql package does)");
+  const [, , uid, gid] = line.split(":");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function exec(binary: string, args: string[], user: { uid?: number; gid?: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { ...user, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${binary} exited with ${code}:\n${output}`))));
+  });
+}
+
+function launch(bin: string, data: string, port: number, user: { uid?: number; gid?: number }): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const args = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"];
+    const child = spawn(join(bin, "postgres"), args, { ...user, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`postgres did not start on port ${port}:\n${output}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes("database system is ready to accept connections")) {
+        clearTimeout(timer);
+        child.stderr!.off("data", onData);
+        child.stderr!.resume();
+        child.stdout!.resume();
+        resolve(child);
+      }
+    };
+    child.stderr!.on("data", onData);
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", (error) => (clearTimeout(timer), reject(error)));
+    child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`postgres exited with ${code} before it was ready:\n${output}`))));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/** PIDs whose parent is `pid` (the postmaster's backends), from /proc. */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+/** initdb into a fresh directory under .tmp, then starts the server on a free port. */
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = postgresBin();
+  const user = runAs();
+  await mkdir(TMP, { recursive: true });
+  const root = await mkdtemp(join(TMP, "postgres-"));
+  if (user.uid !== undefined) chownSync(root, user.uid, user.gid!);
+  const data = join(root, "data");
+  await exec(join(bin, "initdb"), ["-D", data, "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"], user);
+  let port = 0;
+  let child: ChildProcess | undefined;
+  for (let attempt = 0; child === undefined; attempt++) {
+    port = await freePort();
+    try {
+      child = await launch(bin, data, port, user);
+    } catch (error) {
+      if (attempt >= 4) {
+        await rm(root, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+  let current: ChildProcess = child;
+  let paused: number[] = [];
+  async function signal(name: NodeJS.Signals): Promise<void> {
+    const gone = exited(current);
+    if (current.exitCode === null && current.signalCode === null) process.kill(current.pid!, name);
+    await gone;
+  }
+  return {
+    port,
+    url: `postgres://${PG_USER}@127.0.0.1:${port}/postgres`,
+    get pid() {
+      return current.pid!;
+    },
+    kill: () => signal("SIGQUIT"),
+    async restart() {
+      current = await launch(bin, data, port, user);
+    },
+    pause() {
+      paused = [current.pid!, ...childrenOf(current.pid!)];
+      for (const pid of paused) process.kill(pid, "SIGSTOP");
+    },
+    resume() {
+      for (const pid of paused) {
+        try {
+          process.kill(pid, "SIGCONT");
+        } catch {
+          // Already gone.
+        }
+      }
+      paused = [];
+    },
+    async stop() {
+      for (const pid of paused) process.kill(pid, "SIGCONT");
+      await signal("SIGINT");
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
