@@ -14,6 +14,14 @@ export type SessionErrorCode =
   | "store_unavailable"
   | "already_committed";
 
+/** Why a cookie was turned into a fresh session; passed to the `onInvalid` hook. */
+export type InvalidReason =
+  | "malformed" // outside the token grammar, undecodable, or too large
+  | "bad_signature" // signature, tag or key id did not verify
+  | "expired" // idle or absolute limit passed, or a timestamp in the future
+  | "ambiguous" // the cookie name appeared with two different valid values
+  | "unknown_id"; // server-side: no record for this id
+
 /**
  * The one error root of websession. Configuration mistakes of the wrong type or range throw
  * the platform's `TypeError` / `RangeError` instead, naming the option and the value.

@@ -2,7 +2,7 @@
 // absolute limits, clock skew, how long a permanent cookie or a store record may still live,
 // and how a rejected session is reported.
 
-import type { InvalidReason } from "./codecs/codec.ts";
+import type { InvalidReason } from "./errors.ts";
 import type { SessionState } from "./session.ts";
 
 /** The limits of one configuration, in seconds. */

@@ -2,7 +2,7 @@
 
 import { resolveCookieOptions } from "./cookie.ts";
 import type { CookieOptions, ResolvedCookieOptions } from "./cookie.ts";
-import type { InvalidReason } from "./codecs/codec.ts";
+import type { InvalidReason } from "./errors.ts";
 import { SessionError, describe } from "./errors.ts";
 import { checkSecretPolicy, normalizeSecrets } from "./secret.ts";
 import type { Secret } from "./secret.ts";

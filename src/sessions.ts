@@ -5,7 +5,8 @@
 
 import { collectChunks, maxChunkedLength, splitIntoChunks, staleCookieNames } from "./chunks.ts";
 import type { SentCookies } from "./chunks.ts";
-import type { Codec, InvalidReason } from "./codecs/codec.ts";
+import type { InvalidReason } from "./errors.ts";
+import type { Codec, Decoded } from "./codecs/codec.ts";
 import { flaskCodec } from "./codecs/flask.ts";
 import { sealedCodec } from "./codecs/sealed.ts";
 import { signedCodec } from "./codecs/signed.ts";
@@ -135,6 +136,8 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   const sentCookies = new WeakMap<Session<Data>, SentCookies>();
 
   const reject = invalidReporter(onInvalid);
+  // Only called when codec.synchronous says decode never returns a Promise.
+  const decodeSync = codec.decode as (token: string) => Decoded;
 
   // Applies the time rules to a decoded state; null (and the hook) when it has expired.
   function checkTimes(state: SessionState): SessionState | null {
@@ -166,10 +169,9 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   }
 
   function load(request: RequestLike): Promise<Session<Data>> {
-    if (keysReady && backend === undefined && !chunking && codec.decodeSync !== undefined) {
+    if (keysReady && backend === undefined && !chunking && codec.synchronous) {
       // The common case: nothing to wait for, and the Cookie header is not read until the
       // session is used.
-      const decodeSync = codec.decodeSync;
       const session = new Session<Data>(() => pick(readCookie(request.headers.get("cookie"), cookie.name), decodeSync));
       sessionInternals(session).request = request;
       return Promise.resolve(session);
@@ -188,15 +190,14 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     }
     const sent = chunking ? collectChunks(header, cookie.name) : undefined;
     let session: Session<Data>;
-    if (codec.decodeSync !== undefined) {
-      const decodeSync = codec.decodeSync;
+    if (codec.synchronous) {
       session = new Session<Data>(() => pick(sent !== undefined ? sent.tokens : readCookie(header, cookie.name), decodeSync));
     } else {
       const values = sent !== undefined ? sent.tokens : readCookie(header, cookie.name);
       const results = new Map<string, SessionState | InvalidReason>();
       const distinct = new Set(values ?? []);
       for (const token of distinct.size <= MAX_CANDIDATES ? distinct : []) {
-        results.set(token, token.length > maxToken ? "malformed" : await codec.decode!(token));
+        results.set(token, token.length > maxToken ? "malformed" : await codec.decode(token));
       }
       const state = pick(values, (token) => results.get(token)!);
       session = new Session<Data>(() => state);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { InvalidReason } from "../src/codecs/codec.ts";
+import type { InvalidReason } from "../src/errors.ts";
 import { expiryOf, invalidReporter, remainingSeconds } from "../src/lifetime.ts";
 
 const limits = { lifetime: 100, absoluteLifetime: 1000 };

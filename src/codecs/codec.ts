@@ -1,28 +1,27 @@
-// The contract between sessions.ts and a cookie format.
+// The contract between a mode and a cookie format.
 
+import type { InvalidReason } from "../errors.ts";
 import type { SessionState } from "../session.ts";
 
-/** Why a cookie was turned into a fresh session; passed to the `onInvalid` hook. */
-export type InvalidReason =
-  | "malformed" // outside the token grammar, undecodable, or too large
-  | "bad_signature" // signature, tag or key id did not verify
-  | "expired" // idle or absolute limit passed, or a timestamp in the future
-  | "ambiguous" // the cookie name appeared with two different valid values
-  | "unknown_id"; // server-side: no record for this id
+/** What decoding a token gives: the state it carries, or why it was refused. */
+export type Decoded = SessionState | InvalidReason;
 
 /**
  * A cookie format. Codecs decode only what verified; every failure is an {@link InvalidReason},
- * never an exception. Timestamps are whole seconds; `sessions.ts` applies the time rules.
+ * never an exception. Timestamps are whole seconds; the mode applies the time rules.
  */
 export interface Codec {
   /** Resolves once keys are derived; awaited by `load()` only until it has settled. */
   readonly ready: Promise<void>;
   /** Seconds a timestamp may lie in the future (clock skew between servers). */
   readonly clockSkew: number;
-  /** Synchronous decode, run lazily on the session's first use (no async work allowed). */
-  decodeSync?(token: string): SessionState | InvalidReason;
-  /** Asynchronous decode, run in `load()` (for zlib, AES-GCM, a store). */
-  decode?(token: string): Promise<SessionState | InvalidReason>;
+  /**
+   * Whether `decode` always answers synchronously. Such a codec runs lazily, on the session's
+   * first use, so a request that never reads the session costs no cryptography.
+   */
+  readonly synchronous: boolean;
+  /** The state a token carries, or why it was refused (a Promise only when not `synchronous`). */
+  decode(token: string): Decoded | Promise<Decoded>;
   /** The cookie value for `state`; throws `SessionError` for data it cannot write. */
   encode(state: SessionState): string | Promise<string>;
 }

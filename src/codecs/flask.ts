@@ -18,7 +18,8 @@ import { base64urlDecode, base64urlEncode, timingSafeEqual, utf8Encoder } from "
 import { SessionError } from "../errors.ts";
 import type { Secret } from "../secret.ts";
 import type { Flash, SessionState } from "../session.ts";
-import type { Codec, InvalidReason } from "./codec.ts";
+import type { InvalidReason } from "../errors.ts";
+import type { Codec } from "./codec.ts";
 import { Markup, PyFloat, Tuple, dumpTaggedJson, parseTaggedJson } from "./flask-json.ts";
 import { zlibCompress, zlibDecompress } from "./zlib.ts";
 
@@ -78,12 +79,8 @@ export function flaskCodec(secrets: readonly Secret[]): Codec {
     ready: Promise.resolve(),
     // itsdangerous rejects any timestamp in the future.
     clockSkew: 0,
-    decodeSync,
-    // The same work for callers that only speak the async side of Codec; sessions.ts uses
-    // decodeSync, so nothing is verified until the session is used.
-    decode(token: string): Promise<SessionState | InvalidReason> {
-      return Promise.resolve(decodeSync(token));
-    },
+    synchronous: true,
+    decode: decodeSync,
 
     encode(state: SessionState): string {
       const json = utf8Encoder.encode(payloadJson(state));

@@ -24,7 +24,8 @@ import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../e
 import { deriveKeys } from "../keys.ts";
 import type { Secret } from "../secret.ts";
 import type { SessionState } from "../session.ts";
-import type { Codec, InvalidReason } from "./codec.ts";
+import type { InvalidReason } from "../errors.ts";
+import type { Codec } from "./codec.ts";
 import { CLOCK_SKEW, parseEnvelope, serializeEnvelope } from "./signed.ts";
 
 const LABEL = "websession/seal/v1";
@@ -79,6 +80,7 @@ export function sealedCodec(secrets: readonly Secret[], cookieName: string, opti
   return {
     ready,
     clockSkew: CLOCK_SKEW,
+    synchronous: false,
 
     async decode(token: string): Promise<SessionState | InvalidReason> {
       // Shape checks only look at what the client sent, so they reveal nothing.

@@ -28,7 +28,8 @@ import { assertLosslessJson, isLosslessJson } from "../json.ts";
 import { deriveKeys } from "../keys.ts";
 import type { Secret } from "../secret.ts";
 import type { Flash, SessionState } from "../session.ts";
-import type { Codec, InvalidReason } from "./codec.ts";
+import type { InvalidReason } from "../errors.ts";
+import type { Codec } from "./codec.ts";
 
 const LABEL = "websession/sign/v1";
 const SIGNATURE_LENGTH = 43;
@@ -117,8 +118,9 @@ export function signedCodec(secrets: readonly Secret[], cookieName: string, opti
   return {
     ready,
     clockSkew: CLOCK_SKEW,
+    synchronous: true,
 
-    decodeSync(token: string): SessionState | InvalidReason {
+    decode(token: string): SessionState | InvalidReason {
       const len = token.length;
       const sigStart = len - SIGNATURE_LENGTH;
       const kidStart = sigStart - 1 - KID_LENGTH;

@@ -12,7 +12,7 @@
 // SessionError("store_unavailable") before any header is written.
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { InvalidReason } from "../codecs/codec.ts";
+import type { InvalidReason } from "../errors.ts";
 import { cookieWrite, deleteCookieWrite, readCookie } from "../cookie.ts";
 import type { CookieWrite } from "../cookie.ts";
 import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";

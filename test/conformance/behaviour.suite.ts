@@ -13,7 +13,7 @@ import { session as honoSession } from "../../adapters/hono.ts";
 import type { SessionEnv } from "../../adapters/hono.ts";
 import { withSession as workersSession } from "../../adapters/workers.ts";
 import type { ExecutionContext } from "../../adapters/workers.ts";
-import type { InvalidReason } from "../../src/codecs/codec.ts";
+import type { InvalidReason } from "../../src/errors.ts";
 import { SessionError } from "../../src/errors.ts";
 import type { SessionsOptions } from "../../src/options.ts";
 import type { Session } from "../../src/session.ts";

@@ -6,7 +6,7 @@
 
 import vectors from "../../../shared/vectors/flask-sessions.json" with { type: "json" };
 import { flaskCodec, payloadJson } from "../../src/codecs/flask.ts";
-import type { InvalidReason } from "../../src/codecs/codec.ts";
+import type { InvalidReason } from "../../src/errors.ts";
 import type { SessionsOptions } from "../../src/options.ts";
 import type { Session } from "../../src/session.ts";
 import { createSessions } from "../../src/sessions.ts";

@@ -228,10 +228,14 @@ function trimOws(s: string): string {
   return s.slice(a, b);
 }
 
-/** The oracle's reading: every value sent under exactly `name` (6265bis, plainly). */
+/**
+ * The oracle's reading: every value sent under exactly `name` (6265bis, plainly). Pairs end at
+ * ";" only: a name after "," inside another pair is not a cookie (CK-13b), so the generator's
+ * "," joins are planted cookies the reader must ignore.
+ */
 export function referenceValues(header: string, name: string): string[] {
   const values: string[] = [];
-  for (const pair of header.split(/[;,]/)) {
+  for (const pair of header.split(";")) {
     const eq = pair.indexOf("=");
     if (eq !== -1 && trimOws(pair.slice(0, eq)) === name) values.push(trimOws(pair.slice(eq + 1)));
   }
@@ -339,6 +343,12 @@ function mutateHeader(r: Rand, setup: Setup): string {
     for (const pair of other.pairs) pairs.splice(r.int(pairs.length + 1), 0, [...pair]);
   }
   if (r.chance(0.15)) pairs.push(...base.pairs.map(([n, v]): Pair => [n, v])); // an identical copy
+  if (r.chance(0.05)) {
+    // duplicate flooding: one pair (valid or mutated) repeated many times costs one check
+    const [name, value] = r.pick(pairs);
+    const copy: Pair = [name, r.chance(0.5) ? value : mutateToken(r, value, setup.spliceable)];
+    for (let k = 50 + r.int(250); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [...copy]);
+  }
   for (let k = r.int(4); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [randomText(r, 6).replace(/[=;,]/g, "") || "x", randomText(r, 10).replace(/[;,]/g, "")]);
   if (r.chance(0.1)) pairs.reverse();
   let header = "";
@@ -435,7 +445,7 @@ async function fuzzTokens(seed: number, cases: number, from: number): Promise<Fu
       token = token.slice(0, i) + r.pick(["\u2000", "\u{1F600}", "\ud800", "\udc00", "\u0000", "\n", "\u200b", "\uffff", "\u0100"]) + token.slice(i);
     }
     try {
-      const result = codec.decodeSync !== undefined ? codec.decodeSync(token) : await codec.decode!(token);
+      const result = await codec.decode(token);
       if (typeof result !== "string") {
         if (tokens.includes(token)) accepted++;
         else findings.push({ target: "tokens", seed, index, kind: "forgery", input: `${name}: ${token}`, detail: "a mutated token decoded" });

@@ -4,7 +4,7 @@
 // 0.1.0. The published-secrets case (OR-4) lives with the secret policy, the CLI case (OR-7)
 // in test/cli.test.ts (a subprocess).
 
-import type { InvalidReason } from "../../src/codecs/codec.ts";
+import type { InvalidReason } from "../../src/errors.ts";
 import type { SessionsOptions } from "../../src/options.ts";
 import { createSessions } from "../../src/sessions.ts";
 import { memoryStore } from "../../src/stores/memory.ts";

@@ -171,7 +171,7 @@ function signed(secret: string, json: string, timestamp = Math.floor(Date.now() 
 }
 
 function stateOf(secret: string, cookie: string): SessionState {
-  const state = flaskCodec([secret]).decodeSync!(cookie);
+  const state = flaskCodec([secret]).decode(cookie);
   if (typeof state === "string") throw new Error(`websession rejected ${cookie}: ${state}`);
   return state;
 }

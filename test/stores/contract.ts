@@ -3,7 +3,7 @@
 // Run by test/stores/{memory,redis,kv}.test.ts and test/conformance/kv-store.suite.ts.
 // Web globals only, so it also runs on workerd, Deno and Bun.
 
-import type { InvalidReason } from "../../src/codecs/codec.ts";
+import type { InvalidReason } from "../../src/errors.ts";
 import { base64urlEncode } from "../../src/encoding.ts";
 import { SessionError } from "../../src/errors.ts";
 import type { SessionsOptions } from "../../src/options.ts";
