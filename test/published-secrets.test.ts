@@ -23,14 +23,18 @@ describe("published secrets table (#12 finding 4)", () => {
     expect(source === generate(data())).toBe(true);
   });
 
-  test("decodes to the data file's distinct prefixes, and every listed fingerprint is refused", () => {
+  test("decodes to the data file's distinct prefixes, and listed fingerprints across the whole table are refused", () => {
     const lines = data().split("\n").filter((line) => line !== "");
     expect(lines.length).toBe(34_337);
     const prefixes = prefixesOf(data());
     expect(PUBLISHED_SECRETS.bits).toBe(BITS);
     expect(PUBLISHED_SECRETS.count).toBe(prefixes.length);
     expect(publishedPrefixes()).toEqual(prefixes);
-    const missed = lines.filter((hex) => !isPublishedDigest(bytesOfHex(hex)));
+    // The equality above covers every entry; the lookup (one block decoded per call) is checked
+    // on every 17th line and each block's first and last entry, which keeps this test quick.
+    const probe = lines.filter((_, i) => i % 17 === 0 || i % 512 === 0 || i % 512 === 511 || i === lines.length - 1);
+    expect(probe.length).toBeGreaterThan(2000);
+    const missed = probe.filter((hex) => !isPublishedDigest(bytesOfHex(hex)));
     expect(missed).toEqual([]);
   });
 });
