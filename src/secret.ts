@@ -3,6 +3,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base64urlEncode, randomBytes, utf8Encoder } from "./encoding.ts";
 import { SessionError, describe } from "./errors.ts";
+import { isPublishedSecret } from "./published.ts";
 
 /** A secret as users give it: text (taken as UTF-8 bytes, no normalisation) or raw bytes. */
 export type Secret = string | Uint8Array;
@@ -18,16 +19,11 @@ const PLACEHOLDERS = [
   "<", ">", "{", "}",
 ];
 
-// Known leaked or published secrets of at least 32 bytes that pass the other rules, as the
-// first 8 bytes of SHA-256 in hex (so the list says nothing useful and stays small).
-// Add an entry with: printf %s "$KEY" | sha256sum | cut -c1-16
-const KNOWN_LEAKED = new Set([
-  "2598f7d6adc142d8", // Flask's configuration docs: the printed example of secrets.token_hex()
-]);
-
 /**
  * Throws a {@link SessionError} (`weak_secret`) saying what to change when `secret` is too
- * short, too regular, a placeholder or a known leaked value. `label` names it in the message.
+ * short, too regular, a placeholder or a published key (one of the 34,337 Flask and
+ * express-session secrets in src/published-secrets.ts). `label` names it in the message.
+ * Runs at start-up only: the first call decodes the published table (a few milliseconds).
  */
 export function checkSecretPolicy(secret: Secret, label: string): void {
   const bytes = typeof secret === "string" ? utf8Encoder.encode(secret) : secret;
@@ -35,8 +31,11 @@ export function checkSecretPolicy(secret: Secret, label: string): void {
   if (bytes.length < MIN_BYTES) {
     throw new SessionError("weak_secret", `${label} is too short: ${bytes.length} bytes, at least ${MIN_BYTES} are needed; ${fix}`);
   }
-  if (KNOWN_LEAKED.has(fingerprint(bytes))) {
-    throw new SessionError("weak_secret", `${label} is a published example or leaked key; ${fix}`);
+  if (isPublishedSecret(bytes)) {
+    throw new SessionError(
+      "weak_secret",
+      `${label} is a published key (it appears in public code or a list of leaked Flask and express-session secrets, so anyone can forge sessions with it); ${fix}, and replace it everywhere it is used`,
+    );
   }
   const units: ArrayLike<number> = typeof secret === "string" ? codePoints(secret) : bytes;
   const variety = varietyProblem(units);
