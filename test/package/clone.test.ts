@@ -24,4 +24,4 @@ test("npm install leaves git status clean: the lock file is unchanged and the bu
 
 test("npx websession secret works in the clone", () => {
   expect(run("npx", ["websession", "secret"], CLONE)).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
-});
+}, 60_000);

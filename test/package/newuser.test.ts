@@ -40,14 +40,15 @@ beforeAll(() => {
 test("npx websession secret prints a strong secret", () => {
   secret = run("npx", ["--no-install", "websession", "secret"], APP).trim();
   expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-});
+}, 60_000);
 
 test("the quick start, copied verbatim, type-checks against the installed package, serves and keeps a login", async () => {
   writeFileSync(join(APP, "quickstart.ts"), firstBlockAfter("Quick start"));
   // Type-checked against the installed package's own .d.ts files, as a user's editor would.
   writeFileSync(join(APP, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: ["node"], lib: ["ES2022", "DOM", "DOM.Iterable"] }, files: ["quickstart.ts"] }));
   run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], APP);
-  // Served on Node the way the README's Hono section serves an app: @hono/node-server.
+  // Served on Node the way the docs serve a fetch handler there: @hono/node-server (found in the
+  // checkout's node_modules, above this project; the README's Install line brings only websession).
   writeFileSync(join(APP, "serve.ts"), `import { serve } from "@hono/node-server";\nimport { fetch } from "./quickstart.ts";\nserve({ fetch, port: Number(process.env.PORT), hostname: "127.0.0.1" });\n`);
   const port = await freePort();
   const child = spawn(join(BIN, "tsx"), ["serve.ts"], { cwd: APP, env: { ...process.env, PORT: String(port), SESSION_SECRET: secret ?? run("npx", ["--no-install", "websession", "secret"], APP).trim() }, stdio: ["ignore", "pipe", "pipe"] });
