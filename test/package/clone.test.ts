@@ -1,7 +1,7 @@
 // A fresh clone, as a contributor or a git install gets it (issue #20): `npm install` builds
 // dist/ through `prepare`, leaves `git status` clean (the lock file unchanged, build output
 // ignored), and `npx websession secret` works right away.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
 import { ROOT, run } from "./tarball.ts";
@@ -16,6 +16,12 @@ beforeAll(() => {
 
 test("npm install built dist/ through prepare", () => {
   for (const file of ["dist/src/index.js", "dist/src/index.d.ts", "dist/adapters/hono.js", "dist/bin/websession.js"]) expect(existsSync(join(CLONE, file)), file).toBe(true);
+});
+
+test("the built CLI is executable, so npx can run it after any rebuild", () => {
+  // npx links the project's bin (and makes it executable) only the first time it sees the
+  // project; `npm run build` recreates dist/, so the build itself must set the mode.
+  expect(statSync(join(CLONE, "dist/bin/websession.js")).mode & 0o111).toBe(0o111);
 });
 
 test("npm install leaves git status clean: the lock file is unchanged and the build output ignored", () => {
