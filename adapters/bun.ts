@@ -26,6 +26,19 @@ export interface Server {
  */
 export function withSession<Data extends object = SessionData, S = Server>(
   options: SessionsOptions,
+  handler: (request: Request, session: Session<Data>, server: S) => Response | Promise<Response>,
+): (request: Request, server: S) => Promise<Response>;
+/**
+ * The same, for a handler that may return `undefined` after `server.upgrade(request)`: the
+ * wrapped `fetch` may then return `undefined` too, which Bun's types accept when `Bun.serve` has
+ * a `websocket` handler (and only then: without one, the handler must always return a Response).
+ */
+export function withSession<Data extends object = SessionData, S = Server>(
+  options: SessionsOptions,
+  handler: BunSessionHandler<Data, S>,
+): (request: Request, server: S) => Promise<Response | undefined>;
+export function withSession<Data extends object = SessionData, S = Server>(
+  options: SessionsOptions,
   handler: BunSessionHandler<Data, S>,
 ): (request: Request, server: S) => Promise<Response | undefined> {
   const sessions = createSessions<Data>(options);

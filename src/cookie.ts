@@ -1,7 +1,7 @@
 // Cookie header parsing and Set-Cookie serialization (draft-ietf-httpbis-rfc6265bis).
 // Nothing here decodes, unquotes or normalises: names match byte for byte.
 
-import { describe } from "./errors.ts";
+import { describe, suggestOption } from "./errors.ts";
 
 /** `SameSite` values as written on the wire. */
 export type SameSite = "Strict" | "Lax" | "None";
@@ -55,6 +55,18 @@ export const MAX_NAME_LENGTH = 256;
 const MAX_ATTRIBUTE_LENGTH = 1024;
 
 const OPTION_KEYS = new Set(["name", "domain", "path", "secure", "httpOnly", "sameSite", "partitioned"]);
+// Cookie attributes other libraries accept here that websession takes elsewhere, or spells otherwise.
+const COOKIE_ALIASES: Readonly<Record<string, string>> = {
+  maxAge: "the top-level option lifetime (in seconds): websession sets Max-Age and Expires from it",
+  expires: "the top-level option lifetime (in seconds): websession sets Max-Age and Expires from it",
+  ttl: "the top-level option lifetime (in seconds)",
+  http_only: "httpOnly",
+  same_site: "sameSite",
+  cookieName: "name",
+  key: "name",
+  signed: "the top-level option format",
+  encode: "the top-level option format",
+};
 
 /**
  * Validates cookie options once, at start-up. Throws a `TypeError` naming the option and
@@ -66,7 +78,7 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
   }
   const o = options ?? {};
   for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.has(key)) throw new TypeError(`option cookie.${key} is unknown; valid keys: ${[...OPTION_KEYS].join(", ")}`);
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`option cookie.${key} is unknown${suggestOption(key, COOKIE_ALIASES, OPTION_KEYS)}; valid keys: ${[...OPTION_KEYS].join(", ")}`);
   }
   const name = o.name ?? defaultName;
   if (typeof name !== "string" || !TOKEN.test(name)) {

@@ -53,3 +53,15 @@ export function describe(value: unknown): string {
   if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
   return String(value);
 }
+
+/**
+ * The hint for an unknown option key: the right name when `key` is a common name from another
+ * library (`aliases`, keys compared case-insensitively) or a valid key spelled in another case.
+ * Returns `""` when there is nothing to suggest, else `"; did you mean X?"`.
+ */
+export function suggestOption(key: string, aliases: Readonly<Record<string, string>>, valid: ReadonlySet<string>): string {
+  const lower = key.toLowerCase();
+  for (const name of valid) if (name.toLowerCase() === lower) return `; did you mean ${name}?`;
+  for (const [alias, hint] of Object.entries(aliases)) if (alias.toLowerCase() === lower) return `; did you mean ${hint}?`;
+  return "";
+}

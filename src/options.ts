@@ -3,7 +3,7 @@
 import { resolveCookieOptions } from "./cookie.ts";
 import type { CookieOptions, ResolvedCookieOptions } from "./cookie.ts";
 import type { InvalidReason } from "./errors.ts";
-import { SessionError, describe } from "./errors.ts";
+import { SessionError, describe, suggestOption } from "./errors.ts";
 import { checkSecretPolicy, normalizeSecrets } from "./secret.ts";
 import type { Secret } from "./secret.ts";
 import { checkStore, checkStoreTimeout } from "./stores/backend.ts";
@@ -98,6 +98,40 @@ const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
 const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "unsafeAllowWeakSecret"]);
+// Names other session libraries use for these options (express-session, cookie-session,
+// iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
+const OPTION_ALIASES: Readonly<Record<string, string>> = {
+  maxAge: "lifetime (in seconds, not milliseconds)",
+  ttl: "lifetime (in seconds)",
+  expires: "lifetime (in seconds)",
+  expiresIn: "lifetime (in seconds)",
+  duration: "lifetime (in seconds)",
+  permanentSessionLifetime: "lifetime (in seconds)",
+  absoluteTimeout: "absoluteLifetime (in seconds)",
+  password: "secret",
+  secrets: "secret (a string, or an array of them: current first)",
+  keys: "secret (a string, or an array of them: current first)",
+  secretKey: "secret",
+  encryptionKey: "secret (with format: \"sealed\")",
+  cookieName: "cookie.name",
+  name: "cookie.name",
+  cookieOptions: "cookie",
+  httpOnly: "cookie.httpOnly",
+  secure: "cookie.secure",
+  sameSite: "cookie.sameSite",
+  domain: "cookie.domain",
+  path: "cookie.path",
+  partitioned: "cookie.partitioned",
+  rolling: "refresh",
+  resave: "refresh",
+  refreshEachRequest: "refresh",
+  encrypt: "format: \"sealed\"",
+  encrypted: "format: \"sealed\"",
+  signed: "format: \"signed\" (the default)",
+  serializer: "format",
+  storage: "store",
+  timeout: "storeTimeout (milliseconds), or lifetime (seconds)",
+};
 
 /** Validates `options`, throwing `TypeError`, `RangeError` or `SessionError` with what to change. */
 export function resolveOptions(options: SessionsOptions): ResolvedOptions {
@@ -105,7 +139,7 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
     throw new TypeError(`createSessions needs an options object with at least { secret }, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw new TypeError(`option ${key} is unknown; valid options: ${[...KEYS].join(", ")}`);
+    if (!KEYS.has(key)) throw new TypeError(`option ${key} is unknown${suggestOption(key, OPTION_ALIASES, KEYS)}; valid options: ${[...KEYS].join(", ")}`);
   }
   const format = options.format ?? "signed";
   const oversize = options.oversize ?? "error";

@@ -1,20 +1,13 @@
 // The published package as a user gets it: `npm pack`, installed into a fresh project, imported
 // from Node, Deno and Bun for every subpath, the CLI run through npx; publint and
 // @arethetypeswrong/cli report no problems.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, expect, test } from "vitest";
+import { BIN, ROOT, pack, run } from "./tarball.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WORK = join(ROOT, ".tmp", "pack-test");
-const BIN = join(ROOT, "node_modules", ".bin");
 let tarball: string;
-
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_cache: join(ROOT, ".cache", "npm") }, stdio: ["ignore", "pipe", "pipe"] });
-}
 
 // Imports every subpath and runs one session round trip through the installed package.
 const SMOKE = `
@@ -39,10 +32,8 @@ console.log(JSON.stringify({ user }));
 `;
 
 beforeAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
+  tarball = pack(WORK);
   mkdirSync(join(WORK, "app"), { recursive: true });
-  run("npm", ["pack", "--pack-destination", WORK], ROOT);
-  tarball = join(WORK, readdirSync(WORK).find((f) => f.endsWith(".tgz"))!);
   writeFileSync(join(WORK, "app", "package.json"), JSON.stringify({ name: "fresh-app", private: true, type: "module" }));
   writeFileSync(join(WORK, "app", "smoke.mjs"), SMOKE);
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "hono"], join(WORK, "app"));
