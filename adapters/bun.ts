@@ -3,6 +3,7 @@
 import type { SessionsOptions } from "../src/options.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
+import type { SessionHandler } from "../src/sessions.ts";
 
 /** The part of Bun's `Server` a handler usually needs (declared structurally). */
 export interface Server {
@@ -41,14 +42,8 @@ export function withSession<Data extends object = SessionData, S = Server>(
   options: SessionsOptions,
   handler: BunSessionHandler<Data, S>,
 ): (request: Request, server: S) => Promise<Response | undefined> {
-  const sessions = createSessions<Data>(options);
-  return async function fetch(request, server) {
-    const session = await sessions.load(request);
-    const response = await handler(request, session, server);
-    // After server.upgrade() the socket owns the request and Bun wants undefined back: a
-    // WebSocket handshake carries no Set-Cookie, so there is nothing to commit.
-    return response === undefined ? undefined : sessions.commit(session, response);
-  };
+  // handle() passes Bun's undefined (after server.upgrade()) through: a 101 carries no Set-Cookie.
+  return createSessions<Data>(options).handle(handler as SessionHandler<Data, [server: S]>) as (request: Request, server: S) => Promise<Response | undefined>;
 }
 
 /** A Bun fetch handler with its session; it returns nothing after `server.upgrade(request)`. */

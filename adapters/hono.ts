@@ -3,7 +3,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { SessionsOptions } from "../src/options.ts";
 import type { Session, SessionData } from "../src/session.ts";
-import { createSessions } from "../src/sessions.ts";
+import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 
 /** The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>`. */
 export interface SessionEnv<Data extends object = SessionData> {
@@ -30,11 +30,19 @@ export interface SessionEnv<Data extends object = SessionData> {
  */
 export function session<Data extends object = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
   const sessions = createSessions<Data>(options);
+  const answer = answerSessionErrorOf(sessions);
   // Hono's c.executionCtx throws where there is none (Node, Deno, Bun), and an exception costs
   // more than a whole signed session; after one such answer, stop asking.
   let hasExecutionCtx = true;
   return async function websession(c, next) {
-    const current = await sessions.load(c.req.raw);
+    let current: Session<Data>;
+    try {
+      current = await sessions.load(c.req.raw);
+    } catch (error) {
+      // A store outage: 503 (or the onError option's answer), the route never runs.
+      c.res = await answer(error, c.req.raw);
+      return;
+    }
     c.set("session", current);
     await next();
     // Hono turns a thrown error into c.res through onError and records it in c.error.
@@ -43,7 +51,13 @@ export function session<Data extends object = SessionData>(options: SessionsOpti
     // response, from work the handler left running, then throws instead of being lost.
     const waitUntil = hasExecutionCtx ? waitUntilOf(c) : undefined;
     if (waitUntil === undefined) hasExecutionCtx = false;
-    const response = await sessions.commit(current, c.res, { waitUntil });
+    let response: Response;
+    try {
+      response = await sessions.commit(current, c.res, { waitUntil });
+    } catch (error) {
+      // Nothing was written: the route's answer is replaced by the error's (503, or 500 logged).
+      response = await answer(error, c.req.raw);
+    }
     if (response === c.res) return;
     // Assigning over an existing c.res merges the old headers back in (replacing Set-Cookie
     // and Vary with the old ones), so clear it first: the committed response is complete.

@@ -53,12 +53,8 @@ export function withSession<Data extends object = SessionData, Env = unknown, Ct
   };
 }
 
-// load, handler, commit, with a server-side store's refresh-only write left to ctx.waitUntil
-// (data writes are awaited before the response, so a redirect never outruns them).
+// handle(), with a server-side store's refresh-only write left to ctx.waitUntil (data writes
+// are awaited before the response, so a redirect never outruns them).
 function around<Data extends object, Env, Ctx extends ExecutionContext>(sessions: Sessions<Data>, handler: SessionHandler<Data, [env: Env, ctx: Ctx]>): WorkerFetch<Env, Ctx> {
-  return async (request, env, ctx) => {
-    const session = await sessions.load(request);
-    const response = await handler(request, session, env, ctx);
-    return sessions.commit(session, response, { waitUntil: (promise) => ctx.waitUntil(promise) });
-  };
+  return sessions.handle(handler, { commitOptions: (_env, ctx) => ({ waitUntil: (promise) => ctx.waitUntil(promise) }) });
 }

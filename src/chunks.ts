@@ -6,7 +6,7 @@
 // whole token as one. So a missing, extra, reordered or foreign chunk changes the token and
 // fails its MAC or tag: there is nothing to trust in a chunk except through the whole.
 
-import { readCookie } from "./cookie.ts";
+import { MAX_COOKIE_SIZE, readCookie } from "./cookie.ts";
 import { SessionError } from "./errors.ts";
 
 /**
@@ -19,9 +19,6 @@ import { SessionError } from "./errors.ts";
  */
 export const MAX_CHUNKS = 3;
 
-// 6265bis 5.6/5.7: user agents ignore a cookie whose name plus value exceeds 4096 octets
-// (the same limit as MAX_COOKIE_SIZE in sessions.ts, which imports this module).
-const COOKIE_SIZE = 4096;
 
 /** One cookie to write: a chunk name and its part of the token. */
 export interface ChunkCookie {
@@ -52,7 +49,7 @@ export function chunkName(name: string, index: number): string {
 /** The longest token that fits in `maxChunks` chunk cookies of `name`. */
 export function maxChunkedLength(name: string, maxChunks: number = MAX_CHUNKS): number {
   let total = 0;
-  for (let i = 0; i < maxChunks; i++) total += COOKIE_SIZE - chunkName(name, i).length;
+  for (let i = 0; i < maxChunks; i++) total += MAX_COOKIE_SIZE - chunkName(name, i).length;
   return total;
 }
 
@@ -73,7 +70,7 @@ export function splitIntoChunks(name: string, value: string, maxChunks: number =
   const chunks: ChunkCookie[] = [];
   for (let start = 0, i = 0; start < value.length; i++) {
     const chunk = chunkName(name, i);
-    const end = start + COOKIE_SIZE - chunk.length;
+    const end = start + MAX_COOKIE_SIZE - chunk.length;
     chunks.push({ name: chunk, value: value.slice(start, end) });
     start = end;
   }

@@ -49,6 +49,8 @@ const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 const PATH_VALUE = /^(?:[\x20-\x3A\x3C-\x7E]*[\x21-\x3A\x3C-\x7E])?$/;
 // A domain label (RFC 1034 3.5, as RFC 1123 relaxes it): letters, digits, inner hyphens.
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** 6265bis 5.6/5.7: browsers ignore a cookie whose name plus value exceeds 4096 octets. */
+export const MAX_COOKIE_SIZE = 4096;
 /** The longest cookie name accepted. */
 export const MAX_NAME_LENGTH = 256;
 // 6265bis 5.6: user agents ignore attribute values longer than 1024 octets.

@@ -1,9 +1,9 @@
 // websession: Flask's session for the Web platform. Public exports only.
 
 export { createSessions, MAX_COOKIE_SIZE } from "./sessions.ts";
-export type { CommitOptions, RequestLike, Sessions, SessionHandler, SessionWrites } from "./sessions.ts";
+export type { CommitOptions, HandleOptions, RequestLike, Sessions, SessionHandler, SessionWrites } from "./sessions.ts";
 export { Session } from "./session.ts";
-export type { SessionData, Flash, FlashesOptions } from "./session.ts";
+export type { SessionData, Flash, FlashesOptions, RegenerateOptions } from "./session.ts";
 export type { SessionsOptions, SessionFormat, OversizePolicy } from "./options.ts";
 export { MAX_CHUNKS } from "./chunks.ts";
 export type { CookieOptions, CookieWrite, SameSite } from "./cookie.ts";

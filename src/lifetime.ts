@@ -5,6 +5,12 @@
 import type { InvalidReason } from "./errors.ts";
 import type { SessionState } from "./session.ts";
 
+/**
+ * Seconds a timestamp written by another server (a cookie, a store record) may lie ahead of
+ * this server's clock. Flask's format has its own rule (itsdangerous accepts none).
+ */
+export const CLOCK_SKEW = 60;
+
 /** The limits of one configuration, in seconds. */
 export interface Lifetimes {
   readonly lifetime: number;

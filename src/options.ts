@@ -6,7 +6,6 @@ import type { InvalidReason } from "./errors.ts";
 import { SessionError, describe, suggestOption } from "./errors.ts";
 import { checkSecretPolicy, normalizeSecrets } from "./secret.ts";
 import type { Secret } from "./secret.ts";
-import { checkStore, checkStoreTimeout } from "./stores/backend.ts";
 import type { SessionStore } from "./stores/store.ts";
 
 /** The cookie formats. */
@@ -68,6 +67,12 @@ export interface SessionsOptions {
    * request fails closed with `SessionError` (`store_unavailable`). Default 2000.
    */
   storeTimeout?: number;
+  /**
+   * The answer when `handle()` or an adapter meets a `SessionError` while loading or saving
+   * (a store outage, a session too large to write). Default: `503 Service Unavailable` for
+   * `store_unavailable`, `500` otherwise, each with one log line.
+   */
+  onError?: (error: SessionError, request: Request) => Response | Promise<Response>;
   /** Accept secrets that fail the secret policy (for tests and legacy keys only). */
   unsafeAllowWeakSecret?: boolean;
 }
@@ -84,9 +89,10 @@ export interface ResolvedOptions {
   readonly now: () => number;
   readonly onInvalid: ((reason: InvalidReason) => void) | undefined;
   /** The server-side store, when sessions live in one. */
-  readonly store?: SessionStore | undefined;
+  readonly store: SessionStore | undefined;
   /** Milliseconds a load's or commit's store calls may take. */
-  readonly storeTimeout?: number;
+  readonly storeTimeout: number;
+  readonly onError: ((error: SessionError, request: Request) => Response | Promise<Response>) | undefined;
 }
 
 const DAY = 24 * 3600;
@@ -97,7 +103,7 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "unsafeAllowWeakSecret"]);
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret"]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -193,7 +199,37 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
   if (store !== undefined && oversize === "chunk") {
     throw new TypeError(`option oversize: "chunk" applies to cookie sessions; with option store the cookie holds only a random id and the data can be as large as the store allows, so remove oversize`);
   }
-  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout };
+  const onError = options.onError;
+  if (onError !== undefined && typeof onError !== "function") throw new TypeError(`option onError must be a function, got ${describe(onError)}`);
+  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError };
+}
+
+/** Default milliseconds a store call may take before the request fails closed. */
+export const DEFAULT_STORE_TIMEOUT = 2000;
+
+/** Validates the `store` option: an object with `get`, `set` and `delete` (and optionally `patch`). */
+function checkStore(value: unknown): SessionStore | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<Record<keyof SessionStore, unknown>> | null;
+  const missing = typeof v === "object" && v !== null ? (["get", "set", "delete"] as const).filter((m) => typeof v[m] !== "function") : ["get", "set", "delete"];
+  if (missing.length > 0) {
+    throw new TypeError(`option store must be a SessionStore with get, set and delete methods (missing ${missing.join(", ")}), got ${describe(value)}; use memoryStore(), redisStore() or kvStore()`);
+  }
+  if (v!.patch !== undefined && typeof v!.patch !== "function") throw new TypeError(`option store.patch must be a function when present, got ${describe(v!.patch)}`);
+  const interval = v!.touchInterval;
+  if (interval !== undefined && (typeof interval !== "number" || !Number.isInteger(interval) || interval < 0)) {
+    throw new RangeError(`option store.touchInterval is invalid: ${describe(interval)}; use whole seconds, 0 or more`);
+  }
+  return value as SessionStore;
+}
+
+/** Validates the `storeTimeout` option (milliseconds). */
+function checkStoreTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_STORE_TIMEOUT;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 60_000) {
+    throw new RangeError(`option storeTimeout is invalid: ${describe(value)}; use whole milliseconds from 1 to 60000`);
+  }
+  return value;
 }
 
 function seconds(name: string, value: unknown): number {

@@ -1,7 +1,6 @@
 // The Session object: Flask's session dict semantics and flags. No I/O, no cryptography:
 // a lazy session calls the loader it was given on first use.
 
-import type { CookieWrite } from "./cookie.ts";
 import { SessionError, describe as describeValue } from "./errors.ts";
 
 /** The shape of session data: string keys to JSON-like values. */
@@ -25,11 +24,9 @@ export interface SessionState {
   nonce?: string | undefined;
   /** True when the cookie verified under an older secret: re-issue with the current one. */
   stale?: boolean;
-  /** Codec-specific facts to carry from load to commit (a store id, Flask tags, ...). */
-  extra?: unknown;
 }
 
-/** The internal record `sessions.ts` reads and writes; not part of the public API. */
+/** The session's own state and flags, for the modes; not part of the public API. */
 export interface SessionInternals {
   /** Pending lazy loader; `undefined` once run (or when the session was built loaded). */
   loader: (() => SessionState | null) | undefined;
@@ -48,10 +45,6 @@ export interface SessionInternals {
   committed: boolean;
   /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
   cleared: boolean;
-  /** The request the session was loaded from (for Secure auto-detection at commit). */
-  request: { readonly url: string; readonly headers: { get(name: string): string | null } } | undefined;
-  /** What commit decided, once decided. */
-  decision: { readonly cookies: readonly CookieWrite[]; readonly vary: boolean } | undefined;
 }
 
 /** Options of {@link Session.regenerate}. */
@@ -105,8 +98,6 @@ export class Session<Data extends object = SessionData> {
       fresh: false,
       committed: false,
       cleared: false,
-      request: undefined,
-      decision: undefined,
     };
   }
 

@@ -114,7 +114,7 @@ describe("staleCookieNames", () => {
 function browser(format: SessionFormat, options: Partial<SessionsOptions> = {}) {
   const time = clock();
   const reasons: InvalidReason[] = [];
-  const sessions = createSessions({ secret: TEST_SECRET, format, oversize: "chunk", now: time.now, onInvalid: (r) => reasons.push(r), ...options });
+  const sessions = createSessions({ secret: TEST_SECRET, format, oversize: "chunk", now: time.now, onInvalid: (r) => reasons.push(r), onError: rethrow, ...options });
   const jar = new CookieJar(time.now);
   async function visit(handler: Handler): Promise<Response> {
     const response = await sessions.handle(handler)(requestWith(jar.header()));
@@ -374,3 +374,8 @@ describe("configuration", () => {
     expect(res.headers.getSetCookie().map((l) => l.slice(0, l.indexOf("=")))).toEqual(["session"]);
   });
 });
+
+/** handle() answers SessionErrors with 503/500 by default; these tests assert the typed error itself. */
+function rethrow(error: Error): never {
+  throw error;
+}

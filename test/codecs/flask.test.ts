@@ -36,7 +36,7 @@ function payloadOf(value: string): string {
 function setup(options: Partial<SessionsOptions> = {}) {
   const time = clock();
   const reasons: InvalidReason[] = [];
-  const sessions = createSessions({ format: "flask", secret: TEST_SECRET, now: time.now, onInvalid: (r) => reasons.push(r), ...options });
+  const sessions = createSessions({ format: "flask", secret: TEST_SECRET, now: time.now, onInvalid: (r) => reasons.push(r), onError: rethrow, ...options });
   async function run(handler: (session: Session) => unknown, cookie?: string): Promise<{ response: Response; value: string | undefined }> {
     const response = await sessions.handle(async (_request, session) => (await handler(session), new Response("ok")))(
       requestWith(cookie === undefined ? undefined : `session=${cookie}`, "http://localhost/"),
@@ -283,3 +283,8 @@ describe("rotation and regenerate()", () => {
     expect((await sessions.load(requestWith(`session=${first}`))).get("u")).toBe("ada");
   });
 });
+
+/** handle() answers SessionErrors with 503/500 by default; these tests assert the typed error itself. */
+function rethrow(error: Error): never {
+  throw error;
+}

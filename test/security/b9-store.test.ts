@@ -241,8 +241,34 @@ describe("b.9 server-side store faults and races", () => {
       const refreshed = await sessions.handle((_r, s) => new Response(String(s.get("user"))))(request(cookie));
       expect([refreshed.status, await refreshed.text(), refreshed.headers.getSetCookie()]).toEqual([200, "ada", []]);
       expect(puts).toHaveLength(1);
-      // A data write refused with 429: the typed STORE-FAIL error, never a crash or a half write.
-      const error = await sessions.handle((_r, s) => (s.set("n", 1), new Response("ok")))(request(cookie)).catch((e: unknown) => e);
+      // A data write refused with 429: handle() answers 503 (one log line), never a crash or a half write.
+      const error = console.error;
+      console.error = () => {};
+      try {
+        const refused = await sessions.handle((_r, s) => (s.set("n", 1), new Response("ok")))(request(cookie));
+        expect([refused.status, refused.headers.getSetCookie()]).toEqual([503, []]);
+      } finally {
+        console.error = error;
+      }
+    });
+
+    test("ST-10b: the same refused write through load/commit: the typed STORE-FAIL error", async () => {
+      const ns = await namespace();
+      const now = T0;
+      const prefix = `st10b:${randomBytes(4).toString("hex")}:`;
+      let failPuts = false;
+      const throttled: KVNamespaceLike = {
+        get: (k) => ns.get(k),
+        delete: (k) => ns.delete(k),
+        put: (k, v, o) => (failPuts ? Promise.reject(new Error("KV PUT failed: 429 Too Many Requests")) : ns.put(k, v, o)),
+      };
+      const sessions = createSessions({ secret: TEST_SECRET, store: kvStore(throttled, { prefix }), now: () => now });
+      const login = await sessions.handle((_r, s) => (s.set("user", "ada"), new Response("ok")))(request());
+      const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+      failPuts = true;
+      const session = await sessions.load(request(cookie));
+      session.set("n", 1);
+      const error = await sessions.commit(session, new Response("ok")).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionError);
       expect((error as SessionError).code).toBe("store_unavailable");
     });

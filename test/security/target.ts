@@ -64,7 +64,7 @@ export class Target {
     this.name = overrides.cookie?.name ?? "session";
     this.store = mode === "store" ? (shared.store ?? memoryStore()) : undefined;
     const options = modeOptions(mode, overrides, this.store);
-    this.sessions = createSessions({ now: this.time.now, onInvalid: (reason) => this.reasons.push(reason), ...options });
+    this.sessions = createSessions({ now: this.time.now, onInvalid: (reason) => this.reasons.push(reason), onError: rethrow, ...options });
   }
 
   /** Runs `handler` for a request carrying `cookie`. */
@@ -190,4 +190,9 @@ export function replaceAt(token: string, index: number, step = 1, alphabet = "AB
   const at = alphabet.indexOf(c);
   const other = alphabet[((at === -1 ? 0 : at) + step) % alphabet.length]!;
   return token.slice(0, index) + other + token.slice(index + 1);
+}
+
+/** handle() answers SessionErrors with 503/500 by default; these tests assert the typed error itself. */
+function rethrow(error: Error): never {
+  throw error;
 }

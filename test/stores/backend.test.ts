@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { SessionError, createSessions, memoryStore } from "../../src/index.ts";
 import type { InvalidReason, Session, SessionStore, SessionsOptions, StoreRecord } from "../../src/index.ts";
-import { isSessionId, newSessionId, storeKeyOf } from "../../src/stores/backend.ts";
+import { isSessionId, newSessionId, storeKeyOf } from "../../src/modes/store.ts";
 import { T0, TEST_SECRET, clock, cookieOf, requestWith } from "../helpers.ts";
 
 type Call = { method: "get" | "set" | "patch" | "delete"; key: string };
@@ -42,7 +42,7 @@ function setup(options: Partial<SessionsOptions> = {}, storeOptions: { patch?: b
   const time = clock();
   const spy = faultyStore(storeOptions);
   const reasons: InvalidReason[] = [];
-  const sessions = createSessions({ secret: TEST_SECRET, store: spy.store, now: time.now, onInvalid: (r) => reasons.push(r), storeTimeout: 200, ...options });
+  const sessions = createSessions({ secret: TEST_SECRET, store: spy.store, now: time.now, onInvalid: (r) => reasons.push(r), storeTimeout: 200, onError: rethrow, ...options });
   let handled = 0;
   type Handler = (request: Request, session: Session) => Response | Promise<Response>;
   /** An app that answers 503 for store_unavailable, as the docs recommend. */
@@ -433,3 +433,8 @@ describe("options", () => {
     expect((await inner.get(storeKeyOf(cookieOf(cookie).slice(8))))?.c).toBe(String(T0 / 1000));
   });
 });
+
+/** handle() answers SessionErrors with 503/500 by default; these tests assert the typed error itself. */
+function rethrow(error: Error): never {
+  throw error;
+}

@@ -7,7 +7,7 @@ import { RESP_TYPES, createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSessions } from "../../src/index.ts";
 import type { InvalidReason } from "../../src/index.ts";
-import { storeKeyOf } from "../../src/stores/backend.ts";
+import { storeKeyOf } from "../../src/modes/store.ts";
 import { redisStore } from "../../src/stores/redis.ts";
 import type { BunRedisLike, NodeRedisLike } from "../../src/stores/redis.ts";
 import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";

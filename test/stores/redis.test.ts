@@ -8,7 +8,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SessionError, createSessions } from "../../src/index.ts";
 import type { Session, SessionsOptions } from "../../src/index.ts";
-import { newSessionId, storeKeyOf } from "../../src/stores/backend.ts";
+import { newSessionId, storeKeyOf } from "../../src/modes/store.ts";
 import { redisStore } from "../../src/stores/redis.ts";
 import type { RedisClientLike } from "../../src/stores/redis.ts";
 import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";

@@ -1,5 +1,6 @@
-// Server-side sessions: the cookie holds a random id, the store holds the data under a hash
-// of it. load() and commit() for store mode; sessions.ts calls into this module.
+// Store mode (the store engine): the cookie holds a random id, a SessionStore holds the data
+// under a hash of it. A store driver (stores/*.ts) knows nothing of this file: it implements
+// the contract in stores/store.ts; this engine carries out policy.ts's decision with it.
 //
 //   id  = base64url(32 bytes from crypto.getRandomValues)          ; 43 chars, never stored
 //   key = base64url(SHA-256(id))                                   ; what the store sees
@@ -12,63 +13,25 @@
 // SessionError("store_unavailable") before any header is written.
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { InvalidReason } from "../errors.ts";
 import { cookieWrite, deleteCookieWrite, readCookie } from "../cookie.ts";
 import type { CookieWrite } from "../cookie.ts";
 import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";
 import { SessionError, describe } from "../errors.ts";
+import type { InvalidReason } from "../errors.ts";
 import { assertLosslessJson, isLosslessJson } from "../json.ts";
-import { expiryOf, invalidReporter, remainingSeconds } from "../lifetime.ts";
+import { CLOCK_SKEW, expiryOf, remainingSeconds } from "../lifetime.ts";
 import type { ResolvedOptions } from "../options.ts";
-import { isEmpty, wasChanged } from "../session.ts";
-import type { Flash, SessionInternals, SessionState } from "../session.ts";
-import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+import { cookieExpiry, createdAt, decide } from "../policy.ts";
+import type { RequestLike } from "../request.ts";
+import { Session, isEmpty, sessionInternals, wasChanged } from "../session.ts";
+import type { Flash, SessionState } from "../session.ts";
+import type { SessionStore, StorePatch, StoreRecord } from "../stores/store.ts";
+import { candidates } from "./mode.ts";
+import type { Mode, Opened, Reject, SaveContext } from "./mode.ts";
 
 /** Length of a session id: 32 random bytes in base64url without padding. */
 export const ID_LENGTH = 43;
-/** Default milliseconds a store call may take before the request fails closed. */
-export const DEFAULT_STORE_TIMEOUT = 2000;
-/** Seconds a stored timestamp may be ahead of this server's clock. */
-const CLOCK_SKEW = 60;
-/** More distinct well-formed ids under one cookie name than this is ambiguous without lookups. */
-const MAX_IDS = 4;
 const DATA = "d:";
-
-/** What the store mode needs from createSessions; built by {@link storeBackend}. */
-export interface StoreBackend {
-  /** The session state for a Cookie header, or `null` for a fresh session. Throws `store_unavailable`. */
-  load(header: string | null): Promise<SessionState | null>;
-  /**
-   * Writes what changed; returns the Set-Cookie value, or `null` when none is needed. With
-   * `waitUntil`, a refresh-only write (no data changed) is handed to it instead of awaited.
-   */
-  commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<CookieWrite | null>;
-}
-
-/** Validates the `store` option: an object with `get`, `set` and `delete` (and optionally `patch`). */
-export function checkStore(value: unknown): SessionStore | undefined {
-  if (value === undefined) return undefined;
-  const v = value as Partial<Record<keyof SessionStore, unknown>> | null;
-  const missing = typeof v === "object" && v !== null ? (["get", "set", "delete"] as const).filter((m) => typeof v[m] !== "function") : ["get", "set", "delete"];
-  if (missing.length > 0) {
-    throw new TypeError(`option store must be a SessionStore with get, set and delete methods (missing ${missing.join(", ")}), got ${describe(value)}; use memoryStore(), redisStore() or kvStore()`);
-  }
-  if (v!.patch !== undefined && typeof v!.patch !== "function") throw new TypeError(`option store.patch must be a function when present, got ${describe(v!.patch)}`);
-  const interval = v!.touchInterval;
-  if (interval !== undefined && (typeof interval !== "number" || !Number.isInteger(interval) || interval < 0)) {
-    throw new RangeError(`option store.touchInterval is invalid: ${describe(interval)}; use whole seconds, 0 or more`);
-  }
-  return value as SessionStore;
-}
-
-/** Validates the `storeTimeout` option (milliseconds). */
-export function checkStoreTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_STORE_TIMEOUT;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 60_000) {
-    throw new RangeError(`option storeTimeout is invalid: ${describe(value)}; use whole milliseconds from 1 to 60000`);
-  }
-  return value;
-}
 
 /** A new session id: 256 bits from the platform's CSPRNG, 43 base64url characters. */
 export function newSessionId(): string {
@@ -85,7 +48,7 @@ export function storeKeyOf(id: string): string {
   return base64urlEncode(sha256(utf8Encoder.encode(id)));
 }
 
-// What load() learned from the store, carried to commit() in SessionState.extra.
+/** What open() learned from the store, carried to save() as the session's ticket. */
 class Loaded {
   constructor(
     readonly id: string,
@@ -99,13 +62,12 @@ class Loaded {
   ) {}
 }
 
-/** The store mode for one configuration. */
-export function storeBackend(config: ResolvedOptions, store: SessionStore): StoreBackend {
-  const { cookie, refresh, now, onInvalid } = config;
-  const timeout = config.storeTimeout ?? DEFAULT_STORE_TIMEOUT;
+/** The store mode for one configuration: the engine over `config.store`. */
+export function storeMode(config: ResolvedOptions, store: SessionStore, reject: Reject): Mode<Loaded | undefined> {
+  const { cookie, refresh, now } = config;
+  const timeout = config.storeTimeout;
   const touchInterval = store.touchInterval ?? 0;
 
-  const reject = invalidReporter(onInvalid);
 
   // Runs one store call under the deadline of the load or commit it belongs to. Rejections
   // and hangs become store_unavailable; a late settlement of a timed-out call is ignored.
@@ -134,7 +96,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
   }
 
   // The state a stored record describes, or null for anything that is not one of our records.
-  function parse(record: unknown, id: string, key: string): SessionState | null {
+  function parse(record: unknown, id: string, key: string): [SessionState, Loaded] | null {
     if (typeof record !== "object" || record === null || Array.isArray(record)) return null;
     const values = new Map<string, string>();
     const data = new Map<string, unknown>();
@@ -167,22 +129,28 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     const flashes = f === undefined ? [] : parseFlashes(f as string);
     if (flashes === null) return null;
     const loaded = new Loaded(id, key, values, f as string | undefined, p === "1", created, lastActive);
-    return { data, flashes, permanent: loaded.permanent, created, lastActive, extra: loaded };
+    return [{ data, flashes, permanent: loaded.permanent, created, lastActive }, loaded];
   }
 
-  async function load(header: string | null): Promise<SessionState | null> {
+  async function open(request: RequestLike): Promise<Opened<Loaded | undefined>> {
+    // The store is read now, since a Session's methods are synchronous.
+    const found = await load(request.headers.get("cookie"));
+    return found === null ? { session: new Session(null), ticket: undefined } : { session: new Session(found[0]), ticket: found[1] };
+  }
+
+  async function load(header: string | null): Promise<[SessionState, Loaded] | null> {
     const values = readCookie(header, cookie.name);
     if (values.length === 0) return null;
     // Syntax first: a malformed id never reaches the store.
     const distinct = [...new Set(values)];
     const ids = distinct.filter(isSessionId);
     if (ids.length === 0) return reject("malformed");
-    if (ids.length > MAX_IDS) return reject("ambiguous");
+    if (candidates(ids) === null) return reject("ambiguous");
     const deadline = Date.now() + timeout;
     const keys = ids.map(storeKeyOf);
     const records = await Promise.all(keys.map((key) => call(deadline, "get", () => store.get(key))));
     const nowS = Math.floor(now() / 1000);
-    let found: SessionState | undefined;
+    let found: [SessionState, Loaded] | undefined;
     let reason: InvalidReason | undefined = ids.length < distinct.length ? "malformed" : undefined;
     let ambiguous = false;
     const stale: string[] = [];
@@ -192,12 +160,12 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
         reason ??= "unknown_id";
         continue;
       }
-      const state = parse(record, ids[n]!, keys[n]!);
-      if (state === null) {
+      const parsed = parse(record, ids[n]!, keys[n]!);
+      if (parsed === null) {
         reason ??= "malformed";
         continue;
       }
-      const expiry = expiryOf(state, nowS, config, CLOCK_SKEW);
+      const expiry = expiryOf(parsed[0], nowS, config, CLOCK_SKEW);
       if (expiry !== undefined) {
         // A record past its limits is never revived, even if the store forgot to expire it.
         if (expiry === "past") stale.push(keys[n]!);
@@ -205,7 +173,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
         continue;
       }
       if (found !== undefined) ambiguous = true;
-      found = state;
+      found = parsed;
     }
     if (stale.length > 0) {
       await Promise.all(stale.map((key) => call(deadline, "delete", () => store.delete(key)).catch(() => {})));
@@ -217,9 +185,7 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
 
 
   function idCookie(id: string, permanent: boolean, created: number, nowS: number, secure: boolean): CookieWrite {
-    if (!permanent) return cookieWrite(cookie, id, { secure });
-    const maxAge = remainingSeconds(created, nowS, config);
-    return cookieWrite(cookie, id, { maxAge, expires: (nowS + maxAge) * 1000, secure });
+    return cookieWrite(cookie, id, { ...cookieExpiry(permanent, created, nowS, config), secure });
   }
 
   // Without store.patch: read, merge the changed fields, write back. Not atomic (documented).
@@ -234,63 +200,73 @@ export function storeBackend(config: ResolvedOptions, store: SessionStore): Stor
     return true;
   }
 
-  async function commit(i: SessionInternals, secure: boolean, waitUntil?: (promise: Promise<unknown>) => void): Promise<CookieWrite | null> {
+  async function save(session: Session<any>, loaded: Loaded | undefined, { secure, waitUntil }: SaveContext): Promise<CookieWrite[]> {
+    const i = sessionInternals(session);
     const state = i.state;
-    const loaded = state.extra instanceof Loaded ? state.extra : undefined;
     const nowS = Math.floor(now() / 1000);
     const deadline = Date.now() + timeout;
-    const empty = isEmpty(state);
     const touched = wasChanged(i);
+    // What would change in the stored record (serialized now, before any store call).
+    const patch = touched && loaded !== undefined && !i.regenerated && !i.destroyed ? diff(state, loaded, i.cleared, nowS) : null;
+    const decision = decide(
+      {
+        empty: isEmpty(state),
+        changed: loaded === undefined || i.regenerated || i.destroyed ? touched : patch !== null,
+        destroyed: i.destroyed,
+        regenerated: i.regenerated,
+        isNew: loaded === undefined,
+        stale: false,
+        permanent: state.permanent,
+        lastActive: loaded?.lastActive ?? nowS,
+      },
+      nowS,
+      refresh,
+      touchInterval,
+    );
 
-    // Emptied or destroyed: the record goes, and so does the cookie (Flask deletes an empty session).
-    if (empty) {
-      if (!touched && !i.destroyed) return null;
-      if (loaded !== undefined) await call(deadline, "delete", () => store.delete(loaded.key));
-      return deleteCookieWrite(cookie, secure);
+    switch (decision.action) {
+      case "none":
+        return [];
+      case "delete":
+        // Emptied or destroyed: the record goes, and so does the cookie (Flask deletes an empty session).
+        if (loaded !== undefined) await call(deadline, "delete", () => store.delete(loaded.key));
+        return [deleteCookieWrite(cookie, secure)];
+      case "refresh":
+        return touch(loaded!, nowS, deadline, secure, waitUntil);
     }
-
-    // A new id: a fresh session's first write, regenerate(), or destroy() followed by new data.
-    if (loaded === undefined || i.regenerated || i.destroyed) {
-      if (!touched && !i.regenerated && !i.destroyed) return null;
+    const created = createdAt(loaded?.created ?? 0, nowS, { isNew: loaded === undefined, cleared: i.cleared, fresh: i.fresh });
+    if (loaded === undefined || decision.rotate) {
+      // A new id: a fresh session's first write, regenerate(), or destroy() followed by new data.
       const id = newSessionId();
       const key = storeKeyOf(id);
-      // regenerate() keeps the creation time (absoluteLifetime counts from the first login).
-      const created = loaded === undefined || i.cleared || i.fresh ? nowS : loaded.created;
       const record = fullRecord(state, key, created, nowS); // serialized before any store call
       if (loaded !== undefined) {
         // The old entry goes first: if it is already gone (destroyed meanwhile), nothing is revived.
         const existed = await call(deadline, "delete", () => store.delete(loaded.key));
-        if (existed === false) return null;
+        if (existed === false) return [];
       }
       await call(deadline, "set", () => store.set(key, record, remainingSeconds(created, nowS, config)));
-      return idCookie(id, state.permanent, created, nowS, secure);
+      return [idCookie(id, state.permanent, created, nowS, secure)];
     }
+    const applied = await applyPatch(deadline, loaded.key, patch!, remainingSeconds(created, nowS, config));
+    // false: the record was destroyed (or expired) while this request ran; destroy wins.
+    if (!applied) return [];
+    return state.permanent || loaded.permanent ? [idCookie(loaded.id, state.permanent, created, nowS, secure)] : [];
+  }
 
-    const patch = touched ? diff(state, loaded, i.cleared, nowS) : null;
-    if (patch !== null) {
-      // Emptied and filled again in this request: a new absolute lifetime, as for a new session.
-      const created = i.cleared ? nowS : loaded.created;
-      const applied = await applyPatch(deadline, loaded.key, patch, remainingSeconds(created, nowS, config));
-      // false: the record was destroyed (or expired) while this request ran; destroy wins.
-      if (!applied) return null;
-      return state.permanent || loaded.permanent ? idCookie(loaded.id, state.permanent, created, nowS, secure) : null;
-    }
-
-    const since = nowS - loaded.lastActive;
-    const refreshDue = state.permanent && since >= touchInterval && (refresh === true || (refresh !== false && since >= refresh));
-    if (!refreshDue) return null;
-    // A refresh-only write changes no data: if it fails, the request still stands, unrefreshed.
-    const touch = applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, remainingSeconds(loaded.created, nowS, config)).catch(() => false);
+  // A refresh-only write changes no data: if it fails, the request still stands, unrefreshed.
+  async function touch(loaded: Loaded, nowS: number, deadline: number, secure: boolean, waitUntil: SaveContext["waitUntil"]): Promise<CookieWrite[]> {
+    const touched = applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, remainingSeconds(loaded.created, nowS, config)).catch(() => false);
     if (waitUntil !== undefined) {
       // After the response (Workers' ctx.waitUntil): should the touch fail, the record simply
       // keeps its older last-active time and ends that much sooner; nothing is lost or revived.
-      waitUntil(touch);
-      return idCookie(loaded.id, true, loaded.created, nowS, secure);
+      waitUntil(touched);
+      return [idCookie(loaded.id, true, loaded.created, nowS, secure)];
     }
-    return (await touch) ? idCookie(loaded.id, true, loaded.created, nowS, secure) : null;
+    return (await touched) ? [idCookie(loaded.id, true, loaded.created, nowS, secure)] : [];
   }
 
-  return { load, commit };
+  return { open, save };
 }
 
 /** The whole record for `state` under `key`; throws `unserializable` before anything is written. */
