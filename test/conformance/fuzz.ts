@@ -343,11 +343,11 @@ function mutateHeader(r: Rand, setup: Setup): string {
     for (const pair of other.pairs) pairs.splice(r.int(pairs.length + 1), 0, [...pair]);
   }
   if (r.chance(0.15)) pairs.push(...base.pairs.map(([n, v]): Pair => [n, v])); // an identical copy
-  if (r.chance(0.05)) {
+  if (r.chance(0.03)) {
     // duplicate flooding: one pair (valid or mutated) repeated many times costs one check
     const [name, value] = r.pick(pairs);
     const copy: Pair = [name, r.chance(0.5) ? value : mutateToken(r, value, setup.spliceable)];
-    for (let k = 50 + r.int(250); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [...copy]);
+    for (let k = 20 + r.int(80); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [...copy]);
   }
   for (let k = r.int(4); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [randomText(r, 6).replace(/[=;,]/g, "") || "x", randomText(r, 10).replace(/[;,]/g, "")]);
   if (r.chance(0.1)) pairs.reverse();
