@@ -14,7 +14,7 @@ export type KvKeyLike = readonly KvKeyPartLike[];
 
 /** A Deno KV entry as `get` returns it. */
 export interface KvEntryLike<T> {
-  readonly key: KvKeyLike;
+  readonly key: readonly unknown[];
   readonly value: T | null;
   readonly versionstamp: string | null;
 }
@@ -38,7 +38,7 @@ export interface DenoKvLike {
 export interface DenoKvStoreOptions {
   /** The key parts before every session key. Default `["websession"]`. */
   prefix?: KvKeyLike;
-  /** Compare-and-swap attempts per write before giving up (`store_unavailable`). Default 50. */
+  /** Compare-and-swap attempts per write before giving up (`store_unavailable`). Default 100 (the store timeout may end it sooner). */
   maxAttempts?: number;
 }
 
@@ -89,7 +89,7 @@ export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): S
   if (!Array.isArray(prefix) || !prefix.every(isKeyPart)) {
     throw new TypeError(`option prefix is invalid: ${describe(prefix)}; use an array of key parts (strings, numbers, bigints, booleans, Uint8Arrays)`);
   }
-  const maxAttempts = options.maxAttempts ?? 50;
+  const maxAttempts = options.maxAttempts ?? 100;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1000) {
     throw new RangeError(`option maxAttempts is invalid: ${describe(maxAttempts)}; use a whole number from 1 to 1000`);
   }

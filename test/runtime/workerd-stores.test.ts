@@ -229,11 +229,11 @@ describe("Durable Object store", () => {
     expect(await parallelWriters(durableObjectStore(ns, { prefix: nextPrefix("do-par-shard:"), shardPrefixLength: 1 }), 20)).toBe(0);
   }, 60_000);
 
-  test("destroy() racing a slow request never resurrects the session, 100 trials (ST-08)", async () => {
+  test("destroy() racing a slow request never resurrects the session, 50 trials (ST-08)", async () => {
     const prefix = nextPrefix("do-race:");
-    const result = await destroyRaces(durableObjectStore(ns, { prefix }), 100, async (cookie) => {
+    const result = await destroyRaces(durableObjectStore(ns, { prefix }), 50, async (cookie) => {
       const key = prefix + (await sha256(cookie.slice(8)));
-      return (await allRecords(key)).size > 0;
+      return (await inObject(key, (storage) => storage.get(`r:${key}`))) !== undefined;
     });
     expect(result.resurrected).toBe(0);
     expect(result.late).toBeGreaterThan(0);
@@ -358,13 +358,13 @@ describe("D1 store", () => {
     expect(seen).toEqual({ user: "ada", n: 1 });
   });
 
-  test("50 requests in parallel on one session, each setting its own key: none lost, 20 rounds (ST-09)", async () => {
-    expect(await parallelWriters(d1Store(db, { prefix: nextPrefix("d1-par:") }), 20)).toBe(0);
+  test("50 requests in parallel on one session, each setting its own key: none lost, 10 rounds (ST-09)", async () => {
+    expect(await parallelWriters(d1Store(db, { prefix: nextPrefix("d1-par:") }), 10)).toBe(0);
   });
 
-  test("destroy() racing a slow request never resurrects the session, 100 trials (ST-08)", async () => {
+  test("destroy() racing a slow request never resurrects the session, 50 trials (ST-08)", async () => {
     const prefix = nextPrefix("d1-race:");
-    const result = await destroyRaces(d1Store(db, { prefix }), 100, async (cookie) => (await rows(prefix + (await sha256(cookie.slice(8))))).length > 0);
+    const result = await destroyRaces(d1Store(db, { prefix }), 50, async (cookie) => (await rows(prefix + (await sha256(cookie.slice(8))))).length > 0);
     expect(result.resurrected).toBe(0);
     expect(result.late).toBeGreaterThan(0);
   }, 60_000);
