@@ -70,12 +70,14 @@ function appOver(store: SessionStore, options: Partial<SessionsOptions> = {}) {
 
 /** 50 parallel requests on one session, each setting its own key, `rounds` times: keys lost. */
 async function parallelWriters(store: SessionStore, rounds: number): Promise<number> {
-  const { run } = appOver(store);
+  // 50 calls queue on one object (or one row): on a loaded 2-core machine the last can wait
+  // longer than the default timeout, which would be a 503, not what this test is about.
+  const { run } = appOver(store, { storeTimeout: 20_000 });
   let lost = 0;
   for (let round = 0; round < rounds; round++) {
     const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
     const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-    expect(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0)).toBe(true);
+    expect(responses.map((r) => `${r.status} ${r.headers.getSetCookie().length}`)).toEqual(Array(50).fill("200 0"));
     let seen: Record<string, unknown> = {};
     await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
     for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
