@@ -157,7 +157,8 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
 
   test("Deno KV: 50 requests in parallel on one session, each setting its own key: none lost, 10 rounds (ST-09)", async () => {
     const kv = await kvNow();
-    const { run } = appOver(denoKvStore(kv, { prefix: [randomPrefix()], }));
+    // A generous timeout: on a loaded machine 50 compare-and-swap rounds can take a while.
+    const { run } = appOver(denoKvStore(kv, { prefix: [randomPrefix()] }), 20_000);
     let lost = 0;
     for (let round = 0; round < 10; round++) {
       const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
