@@ -94,10 +94,14 @@ async function destroyRaces(store: SessionStore, trials: number, exists: (cookie
   for (let trial = 0; trial < trials; trial++) {
     const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
     let destroyedAt = Infinity;
+    let loggedOut: () => void = () => {};
+    const logoutDone = new Promise<void>((resolve) => (loggedOut = resolve));
     const slow = (async () => {
       const s = await sessions.load(requestWith(cookie));
       s.set("cart", [trial]);
-      await pause(Math.random() * 4);
+      // Every other trial commits strictly after the logout; the others race it at random.
+      if (trial % 2 === 0) await logoutDone;
+      else await pause(Math.random() * 4);
       const started = performance.now();
       const res = await sessions.commit(s, ok());
       if (started > destroyedAt) late++;
@@ -107,6 +111,7 @@ async function destroyRaces(store: SessionStore, trials: number, exists: (cookie
       await pause(Math.random() * 4);
       const res = await run((_r, s) => (s.destroy(), ok()), cookie);
       destroyedAt = performance.now();
+      loggedOut();
       return res;
     })();
     const [slowRes, logoutRes] = await Promise.all([slow, logout]);
