@@ -4,12 +4,10 @@
 // Only Deno has Deno.openKv: elsewhere (Node, workerd, Bun) the suite registers no cases; under
 // Deno without --unstable-kv it registers one failing case saying so.
 
-import { createSessions } from "../../src/sessions.ts";
-import type { Session } from "../../src/session.ts";
-import { SessionError } from "../../src/errors.ts";
+import { SessionError, createSessions } from "../../src/index.ts";
+import type { Session, SessionStore } from "../../src/index.ts";
 import { denoKvStore } from "../../src/stores/deno-kv.ts";
 import type { DenoKvLike, KvKeyLike } from "../../src/stores/deno-kv.ts";
-import type { SessionStore } from "../../src/stores/store.ts";
 import { registerStoreContract } from "../stores/contract.ts";
 import { defineSuite, expectEqual, expectTrue } from "./harness.ts";
 import type { TestFn } from "./harness.ts";
@@ -25,8 +23,9 @@ type Head = { e: number; d?: Uint8Array; g?: string; n?: number };
 
 const SECRET = "tV3nq8Rk2LmZ7pWc5XyB9dHf4Js6Ga1EuQ0o";
 const deno = (globalThis as { Deno?: DenoLike }).Deno;
-/** One database file per run, in the checkout's .tmp/ (git-ignored). */
-const path = decodeURIComponent(new URL(`../../.tmp/deno-kv-${crypto.randomUUID()}.sqlite3`, import.meta.url).pathname);
+/** One database file in the checkout's .tmp/ (git-ignored), reused by every run: each case
+ * writes under its own random prefix, and SQLite serializes concurrent runs. */
+const path = decodeURIComponent(new URL("../../.tmp/deno-kv-suite.sqlite3", import.meta.url).pathname);
 const ok = (): Response => new Response("ok");
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -193,20 +192,25 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
     let late = 0;
     for (let trial = 0; trial < 100; trial++) {
       const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      let destroyedAt = Infinity;
+      let destroyed = false;
+      let loggedOut: () => void = () => {};
+      const logoutDone = new Promise<void>((resolve) => (loggedOut = resolve));
       const slow = (async () => {
         const s = await sessions.load(request(cookie));
         s.set("cart", [trial]);
-        await pause(Math.random() * 4);
-        const started = performance.now();
+        // Every other trial commits strictly after the logout; the others race it at random.
+        if (trial % 2 === 0) await logoutDone;
+        else await pause(Math.random() * 4);
+        const afterLogout = destroyed;
         const res = await sessions.commit(s, ok());
-        if (started > destroyedAt) late++;
+        if (afterLogout) late++;
         return res;
       })();
       const logout = (async () => {
         await pause(Math.random() * 4);
         const res = await run((_r, s) => (s.destroy(), ok()), cookie);
-        destroyedAt = performance.now();
+        destroyed = true;
+        loggedOut();
         return res;
       })();
       const [slowRes, logoutRes] = await Promise.all([slow, logout]);
