@@ -19,7 +19,10 @@ import { withSession as bun } from "websession/bun";
 import { redisStore } from "websession/redis";
 import { kvStore } from "websession/kv";
 import { postgresStore } from "websession/postgres";
-for (const f of [createSessions, generateSecret, memoryStore, session, workers, deno, bun, redisStore, kvStore, postgresStore]) {
+import { durableObjectStore, SessionDurableObject } from "websession/durable-object";
+import { d1Store } from "websession/d1";
+import { denoKvStore } from "websession/deno-kv";
+for (const f of [createSessions, generateSecret, memoryStore, session, workers, deno, bun, redisStore, kvStore, postgresStore, durableObjectStore, SessionDurableObject, d1Store, denoKvStore]) {
   if (typeof f !== "function") throw new Error("a missing export");
 }
 if (!(new SessionError("weak_secret", "x") instanceof Error) || !(new Tuple(1) instanceof Array)) throw new Error("classes");

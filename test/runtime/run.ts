@@ -48,8 +48,9 @@ const targets: Record<string, Target> = {
       // and the session type carried through Hono's Variables (test/runtime/deno.json mirrors
       // tsconfig.json's strictness).
       [bin("deno"), "check", "--config", "test/runtime/deno.json", "examples/deno.ts", "examples/hono.ts", "examples/worker.ts"],
-      // Read access beyond the checkout: suites may import shared fixtures.
-      [bin("deno"), "test", "--config", "test/runtime/deno.json", "--allow-read", "test/runtime/deno.test.ts"],
+      // Read access beyond the checkout: suites may import shared fixtures. Deno KV
+      // (deno-kv-store.suite.ts) needs --unstable-kv and writes its database file under .tmp/.
+      [bin("deno"), "test", "--config", "test/runtime/deno.json", "--allow-read", "--allow-write=.tmp", "--unstable-kv", "test/runtime/deno.test.ts"],
     ],
     counts: denoCounts,
     conformance: true,

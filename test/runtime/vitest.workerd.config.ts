@@ -13,12 +13,19 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}/wrangler.toml` },
-      // The example Worker reads its secret from a secret binding, as in production.
-      miniflare: { bindings: { SESSION_SECRET: generateSecret() } },
+      // The example Worker plus the Durable Object class of websession/durable-object.
+      main: `${root}/test/runtime/stores-worker.ts`,
+      miniflare: {
+        // The example Worker reads its secret from a secret binding, as in production.
+        bindings: { SESSION_SECRET: generateSecret() },
+        // The stores tested in workerd-stores.test.ts: a SQLite-backed Durable Object and D1.
+        durableObjects: { SESSION_OBJECTS: { className: "SessionDurableObject", useSQLite: true } },
+        d1Databases: ["SESSIONS_DB"],
+      },
     }),
   ],
   test: {
-    include: ["test/runtime/workerd.test.ts"],
+    include: ["test/runtime/workerd.test.ts", "test/runtime/workerd-stores.test.ts"],
     testTimeout: 20_000,
   },
 });

@@ -1,0 +1,262 @@
+// denoKvStore on a real Deno KV database: a local SQLite file under the checkout's .tmp/,
+// opened with Deno.openKv (the Deno runner passes --unstable-kv). The store contract plus what
+// Deno KV adds: chunked records, lazy expiry, compare-and-swap races, a closed database.
+// Only Deno has Deno.openKv: elsewhere (Node, workerd, Bun) the suite registers no cases; under
+// Deno without --unstable-kv it registers one failing case saying so.
+
+import { SessionError, createSessions } from "../../src/index.ts";
+import type { Session, SessionStore } from "../../src/index.ts";
+import { denoKvStore } from "../../src/stores/deno-kv.ts";
+import type { DenoKvLike, KvKeyLike } from "../../src/stores/deno-kv.ts";
+import { registerStoreContract } from "../stores/contract.ts";
+import { defineSuite, expectEqual, expectTrue } from "./harness.ts";
+import type { TestFn } from "./harness.ts";
+
+/** What the suite needs of a Deno KV database: the store's subset, plus list, set and close. */
+interface TestKv extends DenoKvLike {
+  list<T = unknown>(selector: { prefix: KvKeyLike }): AsyncIterable<{ key: KvKeyLike; value: T }>;
+  set(key: KvKeyLike, value: unknown): Promise<unknown>;
+  close(): void;
+}
+type DenoLike = { openKv?: (path?: string) => Promise<TestKv> };
+type Head = { e: number; d?: Uint8Array; g?: string; n?: number };
+
+const SECRET = "tV3nq8Rk2LmZ7pWc5XyB9dHf4Js6Ga1EuQ0o";
+const deno = (globalThis as { Deno?: DenoLike }).Deno;
+/** One database file in the checkout's .tmp/ (git-ignored), reused by every run: each case
+ * writes under its own random prefix, and SQLite serializes concurrent runs. */
+const path = decodeURIComponent(new URL("../../.tmp/deno-kv-suite.sqlite3", import.meta.url).pathname);
+const ok = (): Response => new Response("ok");
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function randomPrefix(): string {
+  return `wsdk:${crypto.randomUUID().slice(0, 12)}:`;
+}
+
+async function entries(kv: TestKv, prefix: string): Promise<Array<{ key: KvKeyLike; value: unknown }>> {
+  const found = [];
+  for await (const entry of kv.list({ prefix: [prefix] })) found.push(entry);
+  return found;
+}
+
+function request(cookie?: string): Request {
+  return new Request("https://app.example/", { headers: cookie === undefined ? {} : { Cookie: cookie } });
+}
+
+function cookieOf(response: Response): string {
+  const line = response.headers.getSetCookie()[0];
+  if (line === undefined) throw new Error("no Set-Cookie");
+  return line.split(";")[0]!;
+}
+
+async function sha256(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function appOver(store: SessionStore, storeTimeout?: number) {
+  const sessions = createSessions({ secret: SECRET, store, ...(storeTimeout === undefined ? {} : { storeTimeout }) });
+  let handled = 0;
+  async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
+    try {
+      return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(request(cookie));
+    } catch (error) {
+      if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
+      throw error;
+    }
+  }
+  return { sessions, run, handled: () => handled };
+}
+
+/** The Deno KV suite: cases only where `Deno.openKv` exists. */
+export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
+  if (deno === undefined) return;
+  if (typeof deno.openKv !== "function") {
+    register("Deno.openKv is available", () => {
+      throw new Error("Deno.openKv is missing: run deno test with --unstable-kv (test/runtime/run.ts does)");
+    });
+    return;
+  }
+  const openKv = deno.openKv;
+  // Every case opens the database and closes it at its end: Deno's resource sanitizer wants
+  // nothing left open between tests.
+  let open: TestKv[] = [];
+  async function kvNow(): Promise<TestKv> {
+    const kv = await openKv(path);
+    open.push(kv);
+    return kv;
+  }
+  const test: TestFn = (name, fn) =>
+    register(name, async () => {
+      try {
+        await fn();
+      } finally {
+        for (const kv of open) kv.close();
+        open = [];
+      }
+    });
+
+  registerStoreContract(test, async ({ prefix }) => {
+    const kv = await kvNow();
+    return {
+      store: denoKvStore(kv, { prefix: [prefix] }),
+      prefix,
+      minTtl: 1,
+      // Session heads only ([prefix, key]); chunks sit one level further down.
+      rawKeys: async () => (await entries(kv, prefix)).filter((e) => e.key.length === 2).map((e) => prefix + String(e.key[1])).sort(),
+      async ttl(raw) {
+        const head = (await kv.get<Head>([prefix, raw.slice(prefix.length)])).value;
+        return head === null ? null : (head.e - Date.now()) / 1000;
+      },
+    };
+  });
+
+  test("Deno KV: a record over one value's 64 KiB is chunked, read back whole, patched, and its chunks replaced and deleted", async () => {
+    const kv = await kvNow();
+    const prefix = randomPrefix();
+    const store = denoKvStore(kv, { prefix: [prefix] });
+    const big = { k: "key", c: "1", a: "1", "d:big": JSON.stringify("é".repeat(150_000)) };
+    await store.set("key", big, 3600);
+    const chunks = (await entries(kv, prefix)).filter((e) => e.key.length === 4);
+    expectEqual(chunks.length, 6, "300 kB of UTF-8 in 60 kB chunks");
+    expectEqual({ ...(await store.get("key")) }, big);
+    expectEqual(await store.patch!("key", { set: { "d:more": '"x"' }, delete: [], replace: false }, 3600), true);
+    expectEqual((await store.get("key"))?.["d:more"], '"x"');
+    const after = (await entries(kv, prefix)).filter((e) => e.key.length === 4);
+    expectEqual(after.length, 6);
+    expectTrue(after.every((e) => e.key[2] !== chunks[0]!.key[2]), "a new generation replaced the old chunks");
+    expectEqual(await store.patch!("key", { set: { k: "key", c: "1", a: "2" }, delete: [], replace: true }, 3600), true);
+    expectEqual((await entries(kv, prefix)).length, 1, "a small record lives in its head alone");
+    await store.set("key", big, 3600);
+    expectEqual(await store.delete("key"), true);
+    expectEqual(await entries(kv, prefix), [], "delete removes the head and every chunk");
+  });
+
+  test("Deno KV: a record too big for one atomic write fails the commit (store_unavailable), writing nothing", async () => {
+    const kv = await kvNow();
+    const prefix = randomPrefix();
+    const { run } = appOver(denoKvStore(kv, { prefix: [prefix] }));
+    const res = await run((_r, s) => (s.set("blob", "x".repeat(800_000)), ok()));
+    expectEqual([res.status, res.headers.getSetCookie()], [503, []]);
+    expectEqual(await entries(kv, prefix), []);
+  });
+
+  test("Deno KV: an expired entry that KV has not deleted yet is never returned, patched or counted", async () => {
+    const kv = await kvNow();
+    const prefix = randomPrefix();
+    const store = denoKvStore(kv, { prefix: [prefix] });
+    await store.set("old", { k: "old", c: "1", a: "1" }, 3600);
+    const head = (await kv.get<Head>([prefix, "old"])).value!;
+    await kv.set([prefix, "old"], { ...head, e: Date.now() - 1 });
+    expectEqual(await store.get("old"), null);
+    expectEqual(await store.patch!("old", { set: { a: "2" }, delete: [], replace: false }, 60), false);
+    expectEqual(await store.delete("old"), false);
+    expectEqual(await entries(kv, prefix), [], "the stale entry was deleted");
+  });
+
+  test("Deno KV: 50 requests in parallel on one session, each setting its own key: none lost, 10 rounds (ST-09)", async () => {
+    const kv = await kvNow();
+    // A generous timeout: on a loaded machine 50 compare-and-swap rounds can take a while.
+    const { run } = appOver(denoKvStore(kv, { prefix: [randomPrefix()] }), 20_000);
+    let lost = 0;
+    for (let round = 0; round < 10; round++) {
+      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+      const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
+      expectTrue(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0), `statuses ${responses.map((r) => r.status)}`);
+      let seen: Record<string, unknown> = {};
+      await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
+      for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
+      expectEqual(seen.user, "ada");
+    }
+    expectEqual(lost, 0);
+  });
+
+  test("Deno KV: the compare-and-swap retries are bounded: losing them all is store_unavailable, never a lost write", async () => {
+    const kv = await kvNow();
+    const { run } = appOver(denoKvStore(kv, { prefix: [randomPrefix()], maxAttempts: 1 }));
+    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
+    const failed = responses.filter((r) => r.status === 503).length;
+    expectTrue(failed > 0, "with one attempt each, some writers lose the race");
+    let seen: Record<string, unknown> = {};
+    await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
+    const kept = Array.from({ length: 20 }, (_, n) => seen[`k${n}`] === n).filter(Boolean).length;
+    expectEqual(kept, 20 - failed, "every 200 was written, every 503 was not");
+  });
+
+  test("Deno KV: destroy() racing a slow request never resurrects the session, 100 trials (ST-08)", async () => {
+    const kv = await kvNow();
+    const prefix = randomPrefix();
+    const { run, sessions } = appOver(denoKvStore(kv, { prefix: [prefix] }));
+    let resurrected = 0;
+    let late = 0;
+    for (let trial = 0; trial < 100; trial++) {
+      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
+      let destroyed = false;
+      let loggedOut: () => void = () => {};
+      const logoutDone = new Promise<void>((resolve) => (loggedOut = resolve));
+      const slow = (async () => {
+        const s = await sessions.load(request(cookie));
+        s.set("cart", [trial]);
+        // Every other trial commits strictly after the logout; the others race it at random.
+        if (trial % 2 === 0) await logoutDone;
+        else await pause(Math.random() * 4);
+        const afterLogout = destroyed;
+        const res = await sessions.commit(s, ok());
+        if (afterLogout) late++;
+        return res;
+      })();
+      const logout = (async () => {
+        await pause(Math.random() * 4);
+        const res = await run((_r, s) => (s.destroy(), ok()), cookie);
+        destroyed = true;
+        loggedOut();
+        return res;
+      })();
+      const [slowRes, logoutRes] = await Promise.all([slow, logout]);
+      expectEqual(slowRes.headers.getSetCookie(), []);
+      expectTrue(/^session=; Max-Age=0;/.test(logoutRes.headers.getSetCookie()[0] ?? ""));
+      let isNew = false;
+      await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
+      const left = (await kv.get([prefix, await sha256(cookie.slice(8))])).value;
+      if (!isNew || left !== null) resurrected++;
+    }
+    expectEqual(resurrected, 0);
+    expectTrue(late > 0, "some slow commits landed after the destroy");
+  });
+
+  test("Deno KV: a closed database is store_unavailable (503, handler not run); reopened, the session is intact", async () => {
+    const prefix = randomPrefix();
+    const kv = await kvNow();
+    const cookie = cookieOf(await appOver(denoKvStore(kv, { prefix: [prefix] })).run((_r, s) => (s.set("user", "ada"), ok())));
+    kv.close();
+    open = open.filter((k) => k !== kv);
+    const down = appOver(denoKvStore(kv, { prefix: [prefix] }), 500);
+    const started = performance.now();
+    const res = await down.run((_r, s) => (s.set("n", 1), ok()), cookie);
+    expectEqual([res.status, res.headers.getSetCookie(), down.handled()], [503, [], 0]);
+    expectTrue(performance.now() - started < 1000, "within the timeout");
+    const login = await down.run((_r, s) => (s.set("user", "bob"), ok()));
+    expectEqual([login.status, login.headers.getSetCookie()], [503, []]);
+    const back = appOver(denoKvStore(await kvNow(), { prefix: [prefix] }));
+    let seen: unknown;
+    await back.run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
+    expectEqual(seen, { user: "ada" });
+  });
+
+  test("Deno KV: bad configuration throws at start-up, naming what to change", async () => {
+    const kv = await kvNow();
+    const threw = (fn: () => unknown, text: string) => {
+      try {
+        fn();
+      } catch (error) {
+        expectTrue(error instanceof Error && error.message.includes(text), String(error));
+        return;
+      }
+      throw new Error(`expected a throw mentioning ${text}`);
+    };
+    threw(() => denoKvStore({} as DenoKvLike), "denoKvStore needs a Deno KV database");
+    threw(() => denoKvStore(kv, { prefix: "websession" as unknown as KvKeyLike }), "option prefix is invalid");
+    threw(() => denoKvStore(kv, { maxAttempts: 0 }), "option maxAttempts is invalid");
+  });
+});
