@@ -14,6 +14,8 @@ export async function browse(jar: CookieJar, url: string, init: RequestInit = {}
   if (cookie !== undefined) headers.set("cookie", cookie);
   // Frameworks check a form POST's Origin against the host (CSRF protection), as browsers send it.
   if (init.method === "POST") headers.set("origin", new URL(url).origin);
+  // What a browser's navigation accepts (SvelteKit answers a form action in JSON to "*/*").
+  if (!headers.has("accept")) headers.set("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
   const response = await fetch(url, { ...init, headers, redirect: "manual" });
   jar.apply(response);
   return response;

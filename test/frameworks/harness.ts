@@ -105,13 +105,14 @@ export interface AppServer {
  */
 export async function serve(name: string, command: readonly string[], options: { env?: Record<string, string>; readyPath?: string } = {}): Promise<AppServer> {
   const port = await freePort();
-  const env = frameworkEnv({ NODE_ENV: "production", SESSION_SECRET: SECRET, HOST: "127.0.0.1", HOSTNAME: "127.0.0.1", PORT: String(port), ...options.env });
+  const url = `http://127.0.0.1:${port}`;
+  // ORIGIN: adapter-node's public origin (it assumes https otherwise, and its CSRF check compares against it).
+  const env = frameworkEnv({ NODE_ENV: "production", SESSION_SECRET: SECRET, HOST: "127.0.0.1", HOSTNAME: "127.0.0.1", PORT: String(port), ORIGIN: url, ...options.env });
   const [cmd, ...args] = command;
   const child = spawn(cmd!, args, { cwd: appDir(name), env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
   const server: AppServer = { name, url, child, output: () => output };
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -1,0 +1,12 @@
+import type { Session } from "websession";
+import type { Data } from "./session.ts";
+
+declare global {
+  namespace App {
+    interface Locals {
+      session: Session<Data>;
+    }
+  }
+}
+
+export {};
