@@ -1,0 +1,5 @@
+declare namespace App {
+  interface Locals {
+    session: import("websession").Session<import("./session.ts").Data>;
+  }
+}

@@ -1,0 +1,4 @@
+import { sessionMiddleware } from "websession/astro";
+import type { Data } from "./session.ts";
+
+export const onRequest = sessionMiddleware<Data>({ secret: process.env.SESSION_SECRET! });

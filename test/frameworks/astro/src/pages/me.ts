@@ -1,0 +1,3 @@
+import type { APIRoute } from "astro";
+
+export const GET: APIRoute = ({ locals }) => Response.json({ user: locals.session.get("user") ?? null, permanent: locals.session.permanent });
