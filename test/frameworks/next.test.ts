@@ -1,0 +1,36 @@
+// Next.js 16 (App Router): websession/next in middleware on the edge runtime (login, flashes),
+// Route Handlers (withSession), Server Components (readSession, read-only) and Server Actions
+// (getSession + saveSession); built with `next build`, served by `next start`.
+
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { CookieJar } from "../jar.ts";
+import { SECRET, startApp, stop } from "./harness.ts";
+import type { AppServer } from "./harness.ts";
+import { browse, logIn, loginStory } from "./flow.ts";
+
+let app: AppServer | undefined;
+
+beforeAll(async () => {
+  app = await startApp("next", ["node", "node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1"], {
+    // `next build` runs the route modules to collect their configuration, and the session
+    // options are validated when a module runs: the secret must be there at build time too.
+    buildEnv: { SESSION_SECRET: SECRET },
+  });
+});
+
+afterAll(async () => {
+  if (app !== undefined) await stop(app);
+});
+
+loginStory(() => app!, { pageVary: false });
+
+test("the middleware runs on the edge runtime", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { appDir } = await import("./harness.ts");
+  const manifest = JSON.parse(readFileSync(join(appDir("next"), ".next", "server", "middleware-manifest.json"), "utf8")) as { middleware: Record<string, unknown> };
+  expect(Object.keys(manifest.middleware)).toEqual(["/"]);
+  const jar = new CookieJar();
+  expect((await logIn(jar, app!.url, "edge")).status).toBe(303);
+  expect(await (await browse(jar, `${app!.url}/me`)).json()).toEqual({ user: "edge", permanent: false });
+});
