@@ -3,8 +3,9 @@
 // Every app serves: GET / (status and flashes), POST /login (user, remember=1; 303 to /),
 // POST /logout (303 to /), GET /me (JSON { user, permanent }).
 
-import { expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { CookieJar } from "../jar.ts";
+import { PEERS, startPeer, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
 
 /** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
@@ -95,5 +96,33 @@ export function loginStory(server: () => AppServer, options: { pageVary?: boolea
     const response = await fetch(`${url}/me`, { headers: { cookie: forged } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ user: null, permanent: false });
+  });
+}
+
+/**
+ * Registers the cross-runtime test: a login cookie written by the framework app is read by the
+ * demo on Node (Hono), Deno and Bun, and one written by each of them is read by the app.
+ */
+export function crossRuntimeStory(server: () => AppServer): void {
+  const peers: AppServer[] = [];
+  beforeAll(async () => {
+    for (const name of Object.keys(PEERS)) peers.push(await startPeer(name));
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(peers.map(stop));
+  });
+
+  test("a cookie written here is read by Hono on Node, Deno and Bun, and theirs here", async () => {
+    const app = server();
+    expect(peers.map((p) => p.name)).toEqual(Object.keys(PEERS));
+    for (const peer of peers) {
+      const ours = new CookieJar();
+      expect((await logIn(ours, app.url, `from-${app.name}`)).status).toBe(303);
+      expect([peer.name, await (await browse(ours, `${peer.url}/me`)).json()]).toEqual([peer.name, { user: `from-${app.name}`, permanent: false }]);
+
+      const theirs = new CookieJar();
+      expect((await logIn(theirs, peer.url, "from-peer", true)).status).toBe(303);
+      expect([peer.name, await (await browse(theirs, `${app.url}/me`)).json()]).toEqual([peer.name, { user: "from-peer", permanent: true }]);
+    }
   });
 }

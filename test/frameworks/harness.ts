@@ -103,13 +103,13 @@ export interface AppServer {
  * Starts `command` (the app's production server) in its own process group with PORT/HOST set,
  * and resolves once `readyPath` answers (any status below 500).
  */
-export async function serve(name: string, command: readonly string[], options: { env?: Record<string, string>; readyPath?: string } = {}): Promise<AppServer> {
+export async function serve(name: string, command: readonly string[], options: { env?: Record<string, string>; readyPath?: string; cwd?: string } = {}): Promise<AppServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // ORIGIN: adapter-node's public origin (it assumes https otherwise, and its CSRF check compares against it).
   const env = frameworkEnv({ NODE_ENV: "production", SESSION_SECRET: SECRET, HOST: "127.0.0.1", HOSTNAME: "127.0.0.1", PORT: String(port), ORIGIN: url, ...options.env });
   const [cmd, ...args] = command;
-  const child = spawn(cmd!, args, { cwd: appDir(name), env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd!, args, { cwd: options.cwd ?? appDir(name), env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -157,4 +157,16 @@ export async function startApp(name: string, command: readonly string[], options
   await install(name);
   await build(name, options.buildEnv);
   return timed(`${name}: server start`, () => serve(name, command, { env: options.env }));
+}
+
+/** The checkout's own demo servers, which read and write the same cookie as the test apps. */
+export const PEERS: Record<string, readonly string[]> = {
+  "Hono on Node": [process.execPath, "--import", "tsx", "examples/node.ts"],
+  "Deno.serve": [join(ROOT, "node_modules", ".bin", "deno"), "run", "--no-lock", "--allow-net=127.0.0.1", "--allow-env=SESSION_SECRET,HOST,PORT", "examples/deno.ts"],
+  "Bun.serve": [join(ROOT, "node_modules", ".bin", "bun"), "examples/bun.ts"],
+};
+
+/** Starts the demo on runtime `name` (see {@link PEERS}) with this file's {@link SECRET}. */
+export function startPeer(name: string): Promise<AppServer> {
+  return serve(name, PEERS[name]!, { cwd: ROOT });
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { CookieJar } from "../jar.ts";
 import { SECRET, startApp, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
-import { browse, logIn, loginStory } from "./flow.ts";
+import { browse, crossRuntimeStory, logIn, loginStory } from "./flow.ts";
 
 let app: AppServer | undefined;
 
@@ -23,6 +23,7 @@ afterAll(async () => {
 });
 
 loginStory(() => app!, { pageVary: false });
+crossRuntimeStory(() => app!);
 
 test("the middleware runs on the edge runtime", async () => {
   const { readFileSync } = await import("node:fs");
@@ -33,4 +34,14 @@ test("the middleware runs on the edge runtime", async () => {
   const jar = new CookieJar();
   expect((await logIn(jar, app!.url, "edge")).status).toBe(303);
   expect(await (await browse(jar, `${app!.url}/me`)).json()).toEqual({ user: "edge", permanent: false });
+});
+
+test("a Server Component reads the session, and changing it there throws a clear error", async () => {
+  const jar = new CookieJar();
+  await logIn(jar, app!.url, "reader");
+  const response = await browse(jar, `${app!.url}/read-only`);
+  expect(response.status).toBe(500);
+  expect(response.headers.getSetCookie()).toEqual([]);
+  expect(app!.output()).toContain("websession/next: session.set() in a Server Component cannot be written: Next.js lets a request change cookies only in a Server Action, a Route Handler or middleware/proxy");
+  expect(await (await browse(jar, `${app!.url}/me`)).json()).toEqual({ user: "reader", permanent: false });
 });

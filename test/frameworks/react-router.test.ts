@@ -5,7 +5,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { startApp, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
-import { loginStory } from "./flow.ts";
+import { crossRuntimeStory, loginStory } from "./flow.ts";
 
 let app: AppServer | undefined;
 
@@ -18,3 +18,4 @@ afterAll(async () => {
 });
 
 loginStory(() => app!);
+crossRuntimeStory(() => app!);

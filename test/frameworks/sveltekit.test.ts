@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { appDir, run, startApp, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
-import { loginStory } from "./flow.ts";
+import { crossRuntimeStory, loginStory } from "./flow.ts";
 
 let app: AppServer | undefined;
 
@@ -18,6 +18,7 @@ afterAll(async () => {
 });
 
 loginStory(() => app!);
+crossRuntimeStory(() => app!);
 
 test("the App.Locals typing: locals.session is a Session<Data> in load functions and endpoints", async () => {
   // tsc over the app (after the build's svelte-kit sync wrote .svelte-kit/tsconfig.json): a wrong
