@@ -139,10 +139,10 @@ export function createSessionStorage<Data extends object = SessionData>(options:
       loaded.set(wrapped, session);
       return wrapped;
     },
-    commitSession(session) {
+    async commitSession(session) {
       return header(inner(session, "commitSession"));
     },
-    destroySession(session) {
+    async destroySession(session) {
       const own = inner(session, "destroySession");
       own.destroy();
       return header(own);
