@@ -3,11 +3,7 @@
 // Component cannot change the session).
 import { NextResponse } from "next/server";
 import type { NextRequest } from "next/server";
-import { nextSessions } from "websession/next";
-import { options } from "./lib/session.ts";
-import type { Data } from "./lib/session.ts";
-
-const { sessionMiddleware } = nextSessions<Data>(options);
+import { sessionMiddleware } from "./lib/session.ts";
 
 export const middleware = sessionMiddleware(async (request, session) => {
   const url = new URL(request.url);

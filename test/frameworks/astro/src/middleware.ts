@@ -1,3 +1,4 @@
+// src/middleware.ts
 import { sessionMiddleware } from "websession/astro";
 import type { Data } from "./session.ts";
 

@@ -1,7 +1,7 @@
+// app/actions.ts
 "use server";
-// Server Actions: the session read with getSession() and written with saveSession() (cookies().set).
 import { redirect } from "next/navigation";
-import { getSession, saveSession } from "../lib/server.ts";
+import { getSession, saveSession } from "../lib/session.ts";
 
 export async function logOut(): Promise<void> {
   const session = await getSession();

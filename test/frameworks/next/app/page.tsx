@@ -1,6 +1,6 @@
 // A Server Component: reads the session (read-only here) and the flashes middleware took.
 import { headers } from "next/headers";
-import { readSession } from "../lib/server.ts";
+import { readSession } from "../lib/session.ts";
 import { logOut } from "./actions.ts";
 
 export default async function Home() {

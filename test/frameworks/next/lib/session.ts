@@ -1,7 +1,12 @@
-// The app's sessions. Plain http on 127.0.0.1 behind Next's own X-Forwarded-* headers: say so
-// (a deployment behind TLS keeps the default, secure: "auto").
-import type { NextSessionOptions } from "websession/next";
+// lib/session.ts
+import { cookies, headers } from "next/headers";
+import { nextSessions } from "websession/next";
 
 export type Data = { user?: string; loggedInAt?: number };
 
-export const options: NextSessionOptions = { secret: process.env.SESSION_SECRET!, cookie: { secure: false } };
+export const { getSession, saveSession, readSession, withSession, sessionMiddleware } = nextSessions<Data>({
+  secret: process.env.SESSION_SECRET!,
+  // `next start` adds X-Forwarded-* itself, so "auto" keeps Secure: say when the site is plain http.
+  cookie: { secure: process.env.SESSION_COOKIE_SECURE !== "false" },
+  next: { headers, cookies },
+});

@@ -1,4 +1,4 @@
-// The app's sessions: the middleware (in root.tsx) and the context key loaders and actions read.
+// app/session.server.ts
 import { createSessionMiddleware } from "websession/react-router";
 
 export type Data = { user?: string; loggedInAt?: number };

@@ -1,3 +1,4 @@
+// src/app.d.ts
 import type { Session } from "websession";
 import type { Data } from "./session.ts";
 

@@ -1,3 +1,4 @@
+// src/hooks.server.ts
 import { env } from "$env/dynamic/private";
 import { handleSession } from "websession/sveltekit";
 import type { Data } from "./session.ts";

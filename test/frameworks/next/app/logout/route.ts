@@ -1,5 +1,5 @@
 // A Route Handler wrapped by withSession.
-import { withSession } from "../../lib/server.ts";
+import { withSession } from "../../lib/session.ts";
 
 export const POST = withSession((request, session) => {
   session.destroy();

@@ -1,5 +1,4 @@
-import { withSession } from "../../lib/server.ts";
-
-export const dynamic = "force-dynamic";
+// app/me/route.ts
+import { withSession } from "../../lib/session.ts";
 
 export const GET = withSession((_request, session) => Response.json({ user: session.get("user") ?? null, permanent: session.permanent }));

@@ -1,5 +1,5 @@
 // A Server Component that tries to change the session: it throws, naming where writes are allowed.
-import { readSession } from "../../lib/server.ts";
+import { readSession } from "../../lib/session.ts";
 
 export default async function ReadOnly() {
   const session = await readSession();

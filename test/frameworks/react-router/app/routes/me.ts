@@ -1,3 +1,4 @@
+// app/routes/me.ts
 import type { LoaderFunctionArgs } from "react-router";
 import { sessionContext } from "../session.server.ts";
 

@@ -1,3 +1,4 @@
+// src/routes/me/+server.ts
 import { json } from "@sveltejs/kit";
 import type { RequestHandler } from "./$types";
 
