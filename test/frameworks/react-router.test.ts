@@ -2,8 +2,8 @@
 // root.tsx, the session read from the router context in loaders and actions; built with
 // `react-router build`, served by `react-router-serve`.
 
-import { afterAll, beforeAll } from "vitest";
-import { startApp, stop } from "./harness.ts";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { appDir, run, startApp, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
 import { crossRuntimeStory, loginStory } from "./flow.ts";
 
@@ -19,3 +19,9 @@ afterAll(async () => {
 
 loginStory(() => app!);
 crossRuntimeStory(() => app!);
+
+test("the types: context.get(sessionContext) is a Session<Data> in loaders and actions (tsc over the app)", async () => {
+  await run("node", ["node_modules/@react-router/dev/bin.js", "typegen"], { cwd: appDir("react-router") });
+  const output = await run("node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { cwd: appDir("react-router") });
+  expect(output).toBe("");
+});
