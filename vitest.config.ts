@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// The Node suite. Runtime suites (workerd, Deno, Bun) have their own runners under test/runtime/.
+// The Node suite. Runtime suites (workerd, Deno, Bun) have their own runners under test/runtime/,
+// the framework apps theirs in test/frameworks/ (npm run test:frameworks).
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/runtime/**", "node_modules/**"],
+    exclude: ["test/runtime/**", "test/frameworks/**", "node_modules/**"],
     testTimeout: 20_000,
     // `npm run coverage`: line and branch coverage of src/ from this suite (test/security/README.md
     // lists what stays uncovered and why). Type-only modules have no code to cover.

@@ -1,0 +1,27 @@
+// Astro 5 (output: "server", @astrojs/node standalone): websession/astro's middleware in
+// src/middleware.ts, the session in Astro.locals.session (typed through App.Locals); built with
+// `astro build`, served by `node dist/server/entry.mjs`. `astro sync` + tsc check the typing.
+
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { appDir, run, startApp, stop } from "./harness.ts";
+import type { AppServer } from "./harness.ts";
+import { crossRuntimeStory, loginStory } from "./flow.ts";
+
+let app: AppServer | undefined;
+
+beforeAll(async () => {
+  app = await startApp("astro", ["node", "dist/server/entry.mjs"]);
+});
+
+afterAll(async () => {
+  if (app !== undefined) await stop(app);
+});
+
+loginStory(() => app!);
+crossRuntimeStory(() => app!);
+
+test("the App.Locals typing: Astro.locals.session is a Session<Data> in pages and endpoints", async () => {
+  await run("node", ["node_modules/astro/astro.js", "sync"], { cwd: appDir("astro") });
+  const output = await run("node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"], { cwd: appDir("astro") });
+  expect(output).toBe("");
+});

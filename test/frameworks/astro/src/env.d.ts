@@ -1,0 +1,6 @@
+// src/env.d.ts
+declare namespace App {
+  interface Locals {
+    session: import("websession").Session<import("./session.ts").Data>;
+  }
+}

@@ -1,0 +1,6 @@
+import type { PageServerLoad } from "./$types";
+
+export const load: PageServerLoad = ({ locals }) => ({
+  user: locals.session.get("user") ?? null,
+  flashes: locals.session.flashes({ withCategories: true }),
+});
