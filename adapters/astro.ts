@@ -6,7 +6,7 @@ import type { Session, SessionData } from "../src/index.ts";
 import { frameworkSessions } from "./framework.ts";
 import type { FrameworkSessionsOptions } from "./framework.ts";
 
-/** Options of {@link sessionMiddleware}: `createSessions` options plus `onUnavailable`. */
+/** Options of {@link sessionMiddleware}: `createSessions` options. */
 export type AstroSessionOptions = FrameworkSessionsOptions;
 
 /** The parts of Astro's `APIContext` the middleware uses. */
@@ -24,7 +24,7 @@ export type SessionMiddlewareHandler = (context: AstroContext, next: () => Promi
  * rendering (`output: "server"`, or `prerender = false` on the page): a prerendered page has no request.
  *
  * Options are validated when this runs (at start-up). The session cookie is read from the raw
- * `Cookie` header, never through `Astro.cookies`. A store outage answers 503 (`onUnavailable`
+ * `Cookie` header, never through `Astro.cookies`. A store outage answers 503 (the `onError` option
  * changes that). Type `locals` in `src/env.d.ts`:
  * `declare namespace App { interface Locals { session: import("websession").Session<Data> } }`.
  *

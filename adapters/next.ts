@@ -25,7 +25,7 @@ export interface NextCookieJar {
   }): unknown;
 }
 
-/** Options of {@link nextSessions}: `createSessions` options, `onUnavailable`, and Next's request APIs. */
+/** Options of {@link nextSessions}: `createSessions` options and Next's request APIs. */
 export interface NextSessionOptions extends FrameworkSessionsOptions {
   /**
    * `headers` and `cookies` from `next/headers`, for {@link NextSessions.getSession},
@@ -104,7 +104,7 @@ function jarCookie(write: CookieWrite): Parameters<NextCookieJar["set"]>[0] {
  * Sessions for a Next.js App Router app. From `websession/next`. Options are validated when
  * this runs (at start-up, in the module that calls it). The session cookie is read from the
  * raw `Cookie` header. A store outage answers 503 in Route Handlers and middleware
- * (`onUnavailable` changes that) and throws `SessionError` (`store_unavailable`) elsewhere.
+ * (the `onError` option changes that) and throws `SessionError` (`store_unavailable`) elsewhere.
  *
  * @example
  * ```ts

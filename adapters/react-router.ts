@@ -26,7 +26,7 @@ export interface SessionMiddleware<Data extends object> {
  * redirects thrown by actions included. From `websession/react-router`.
  *
  * Options are validated when this runs (at start-up). A store outage answers 503
- * (`onUnavailable` changes that).
+ * (the `onError` option changes that).
  *
  * @example
  * ```ts

@@ -6,7 +6,7 @@ import type { Session, SessionData } from "../src/index.ts";
 import { frameworkSessions } from "./framework.ts";
 import type { FrameworkSessionsOptions } from "./framework.ts";
 
-/** Options of {@link handleSession}: `createSessions` options plus `onUnavailable`. */
+/** Options of {@link handleSession}: `createSessions` options. */
 export type SvelteKitSessionOptions = FrameworkSessionsOptions;
 
 /** The parts of SvelteKit's `RequestEvent` the hook uses. */
@@ -27,7 +27,7 @@ export type SessionHandle = <Event extends SvelteKitEvent>(input: {
  *
  * Options are validated when `handleSession()` runs (at start-up). The session cookie is read
  * from the raw `Cookie` header, never through `event.cookies`. A store outage answers 503
- * (`onUnavailable` changes that). Type `locals` in `src/app.d.ts`:
+ * (the `onError` option changes that). Type `locals` in `src/app.d.ts`:
  * `declare global { namespace App { interface Locals { session: Session<Data> } } }`.
  *
  * @example

@@ -225,7 +225,7 @@ async function verify(report: Record<string, unknown>, input: VerifyInput): Prom
   }
   const codec = codecOf(format, secrets, name);
   await codec.ready;
-  const state = codec.decodeSync !== undefined ? codec.decodeSync(token) : await codec.decode!(token);
+  const state = await codec.decode(token);
   report.verified = true;
   report.data = data;
   report.permanent = session.permanent;

@@ -47,8 +47,8 @@ describe("a bad configuration throws at start-up, saying what to change", () => 
     expect(make).toThrow(/option secret is required/);
   });
 
-  test("onUnavailable must be a function; next must be { headers, cookies }; the storage cannot chunk", () => {
-    expect(() => handleSession({ secret, onUnavailable: 503 as never })).toThrow("websession/sveltekit: option onUnavailable must be a function");
+  test("onError must be a function; next must be { headers, cookies }; the storage cannot chunk", () => {
+    expect(() => handleSession({ secret, onError: 503 as never })).toThrow("option onError must be a function");
     expect(() => nextSessions({ secret, next: { headers: () => null } as never })).toThrow('websession/next: option next must be { headers, cookies } from "next/headers"');
     expect(() => createSessionStorage({ secret, oversize: "chunk" })).toThrow(/createSessionStorage writes one Set-Cookie value/);
     expect(() => handleSession({ secret, unknown: 1 } as never)).toThrow(/option unknown is unknown/);
@@ -94,9 +94,9 @@ describe("a store outage answers 503, nothing written; other errors propagate", 
     expect(await me.json()).toBe("ada");
   });
 
-  test("onUnavailable chooses the response; a handler's own error is not turned into a 503", async () => {
+  test("onError chooses the response; a handler's own error is not turned into a 503", async () => {
     const { store, down } = flakyStore();
-    const next = nextSessions<Data>({ secret, store, onUnavailable: (error) => new Response(error.code, { status: 502 }) });
+    const next = nextSessions<Data>({ secret, store, onError: (error) => new Response(error.code, { status: 502 }) });
     const write = next.withSession((_request, session) => (session.set("user", "ada"), new Response("ok")));
     down(true);
     const failed = await write(request("/"), undefined);
