@@ -1,5 +1,6 @@
 // The contract between websession and a server-side store. Types only: the core hashes the
-// id, validates what comes back, enforces expiry and decides what to write (backend.ts).
+// id, validates what comes back, enforces expiry and decides what to write (modes/store.ts, the
+// engine). A driver implements only this contract, with the encoding helpers if it needs them.
 
 /**
  * One stored session: field name to text. websession writes these fields, and a store keeps

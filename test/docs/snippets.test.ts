@@ -18,7 +18,7 @@ const WORK = join(ROOT, ".tmp", "snippets");
 const BIN = join(ROOT, "node_modules", ".bin");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; scripts: Record<string, string>; bin: Record<string, string> };
 const jsr = JSON.parse(readFileSync(join(ROOT, "jsr.json"), "utf8")) as { exports: Record<string, string> };
-const MODES: readonly Mode[] = ["run", "server", "typecheck"];
+const MODES: readonly Mode[] = ["run", "server", "typecheck", "app"];
 const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun", "workers"];
 const TEXT_LANGS = new Set(["", "text", "sh", "bash", "shell", "python", "json", "toml", "http"]);
 const exec = promisify(execFile);
@@ -34,7 +34,7 @@ const SECRETS = {
 
 const blocks = markdownFiles().flatMap((file) => blocksOf(file));
 const code = blocks.filter(isCode);
-const ofRuntime = (runtime: Runtime) => code.filter((b) => b.marker?.runtime === runtime);
+const ofRuntime = (runtime: Runtime) => code.filter((b) => b.marker !== undefined && b.marker.mode !== "app" && b.marker.runtime === runtime);
 const fileOf = (block: Block) => join(WORK, block.marker!.runtime, `${block.id}.ts`);
 
 // `websession` and its subpaths, mapped to the sources they are built from (jsr.json lists them).

@@ -17,7 +17,12 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** What the suite does with a TypeScript or JavaScript block. */
-export type Mode = "run" | "server" | "typecheck";
+/**
+ * `run`: executed and requested; `server`: started on a loopback port and requested;
+ * `typecheck`: compiled only; `app`: a file of a framework test app (test/frameworks/), built
+ * and served by `npm run test:frameworks`, and equal to that file (test/adapters/readme-frameworks.test.ts).
+ */
+export type Mode = "run" | "server" | "typecheck" | "app";
 /** Whose types (and, for run, whose runtime) a block is checked against. */
 export type Runtime = "node" | "deno" | "bun" | "workers";
 

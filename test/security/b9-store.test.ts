@@ -329,7 +329,7 @@ describe("b.9 server-side store faults and races", () => {
     for (const id of ids) expect(logs.text()).not.toContain(id);
   });
 
-  test("ST-14: 10^4 sessions through createSessions: every id is 43 base64url characters from its own 32-byte crypto.getRandomValues draw, no duplicates (10^5 raw ids: test/stores/backend.test.ts)", async () => {
+  test("ST-14: 10^4 sessions through createSessions: every id is 43 base64url characters from its own 32-byte crypto.getRandomValues draw, no duplicates (10^5 raw ids: test/modes/store.test.ts)", async () => {
     const t = new Target("store");
     const random = vi.spyOn(crypto, "getRandomValues");
     const ids = new Set<string>();
