@@ -12,6 +12,7 @@ import { signedCodec } from "./codecs/signed.ts";
 import { cookieWrite, deleteCookieWrite, readCookie } from "./cookie.ts";
 import type { CookieWrite, ResolvedCookieOptions, SetCookieParts } from "./cookie.ts";
 import { base64urlEncode, randomBytes } from "./encoding.ts";
+import { mergeVary, needsPrivateCache, otherSetCookies } from "./headers.ts";
 import { SessionError } from "./errors.ts";
 import { expiryOf, invalidReporter, remainingSeconds } from "./lifetime.ts";
 import { resolveOptions } from "./options.ts";
@@ -409,19 +410,16 @@ function withSessionHeaders(response: Response, setCookies: readonly CookieWrite
 }
 
 function applySessionHeaders(headers: Headers, setCookies: readonly CookieWrite[]): void {
-  const vary = headers.get("Vary");
-  if (vary === null) headers.set("Vary", "Cookie");
-  else if (!/(^|,)\s*(\*|cookie)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
+  const vary = mergeVary(headers.get("Vary"));
+  if (vary !== undefined) headers.set("Vary", vary);
   if (setCookies.length > 0) {
-    const prefixes = setCookies.map((c) => `${c.name}=`);
-    const ours = (c: string): boolean => prefixes.some((p) => c.startsWith(p));
-    const others = headers.getSetCookie();
-    if (others.some(ours)) {
+    const existing = headers.getSetCookie();
+    const others = otherSetCookies(existing, setCookies);
+    if (others !== existing) {
       headers.delete("Set-Cookie");
-      for (const c of others) if (!ours(c)) headers.append("Set-Cookie", c);
+      for (const c of others) headers.append("Set-Cookie", c);
     }
     for (const c of setCookies) headers.append("Set-Cookie", c.header);
-    // Keep responses that set the session cookie out of shared caches, unless the app chose.
-    if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private");
   }
+  if (needsPrivateCache(setCookies, headers.has("Cache-Control"))) headers.set("Cache-Control", "private");
 }
