@@ -2,11 +2,10 @@
 // before the headers go out (for streams too).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { SessionError } from "../src/errors.ts";
 import { mergeVary, needsPrivateCache, otherSetCookies } from "../src/headers.ts";
 import { createSessions } from "../src/sessions.ts";
 import type { Session, SessionData, SessionsOptions } from "../src/index.ts";
-import { requestView } from "./node-common.ts";
+import { requestView, withStatus } from "./node-common.ts";
 
 /**
  * Options of {@link sessionPlugin}: the core's {@link SessionsOptions}, and a hook for the
@@ -52,8 +51,7 @@ export async function sessionPlugin(fastify: FastifyInstance, options: FastifySe
     try {
       request.session = await sessions.load(requestView(request.raw));
     } catch (error) {
-      if (error instanceof SessionError && error.code === "store_unavailable") Object.assign(error, { statusCode: 503 });
-      throw error;
+      throw withStatus(error);
     }
   });
 

@@ -118,6 +118,15 @@ export function statusFor(error: unknown): number {
   return error instanceof SessionError && error.code === "store_unavailable" ? 503 : 500;
 }
 
+/**
+ * `error` with the `statusCode` a framework's default error handler answers with (Express's
+ * finalhandler and Fastify both read it): 503 for a store outage, so that is the default.
+ */
+export function withStatus(error: unknown): unknown {
+  if (error instanceof SessionError && error.code === "store_unavailable" && !("statusCode" in error)) Object.assign(error, { statusCode: 503 });
+  return error;
+}
+
 /** What {@link holdUntilSaved} tells its caller about the response. */
 export interface Hold {
   /** Whether the handler began answering (headers or body), so an error can no longer replace the response. */

@@ -3,7 +3,7 @@
 
 import { createSessions } from "../src/sessions.ts";
 import type { Session, SessionData } from "../src/index.ts";
-import { answer, holdUntilSaved, isThenable, requestView, splitOptions, statusFor } from "./node-common.ts";
+import { answer, holdUntilSaved, isThenable, requestView, splitOptions, statusFor, withStatus } from "./node-common.ts";
 import type { NodeRequest, NodeResponse, NodeSessionOptions } from "./node-common.ts";
 
 export type { NodeErrorHook, NodeRequest, NodeResponse, NodeSessionOptions } from "./node-common.ts";
@@ -84,9 +84,9 @@ export interface SessionRequest<Data extends object = SessionData> extends NodeR
  *
  * Works with `res.send`, `json`, `redirect`, `render`, `sendFile`, `pipe()` and `res.write()`
  * streaming: the session is saved when the response starts. A store outage on load calls
- * `next(err)` with the `SessionError` (`store_unavailable`; answer 503 from your error
- * handler); an error response (5xx, from Express's error handler too) writes no session
- * changes. A change after the response started throws `SessionError` (`already_committed`).
+ * `next(err)` with the `SessionError` (`store_unavailable`, with `statusCode` 503, which
+ * Express's default error handler answers); an error response (5xx, from Express's error
+ * handler too) writes no session changes. A change after the response started throws `SessionError` (`already_committed`).
  *
  * @example
  * ```ts
@@ -114,7 +114,9 @@ export function session<Data extends object = RegisteredData>(
         holdUntilSaved(sessions, current, req, res, onError);
         next();
       },
-      next,
+      function unavailable(error: unknown) {
+        next(withStatus(error));
+      },
     );
   };
 }

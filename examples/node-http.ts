@@ -25,9 +25,12 @@ export function createListener(options: NodeSessionOptions): (req: IncomingMessa
         return redirect(res, "/");
       case "GET /session":
         return send(res, 200, pages.session(session));
-      case "GET /me":
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(me(session)));
+      case "GET /me": {
+        // Read the session before writeHead: that is when it is saved.
+        const body = JSON.stringify(me(session));
+        res.writeHead(200, { "content-type": "application/json" }).end(body);
         return;
+      }
       default:
         res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not found\n");
     }
