@@ -68,22 +68,43 @@ export function logError(error: unknown, req: NodeRequest): void {
  * needs, built only when asked for.
  */
 export function requestView(req: NodeRequest): RequestLike {
-  const headers = req.headers;
-  return {
-    get url() {
-      const socket = req.socket as { encrypted?: boolean } | null | undefined;
-      const host = headers.host ?? headers[":authority"];
-      // No Host (HTTP/1.0): a name that is never loopback, so Secure stays on.
-      return `${socket?.encrypted === true ? "https" : "http"}://${typeof host === "string" && host !== "" ? host : "unknown.invalid"}${(req as { originalUrl?: string }).originalUrl ?? req.url ?? "/"}`;
-    },
-    headers: {
-      get(name: string): string | null {
-        const value = headers[name.toLowerCase()];
-        if (value === undefined) return null;
-        return typeof value === "string" ? value : value.join(name.toLowerCase() === "cookie" ? "; " : ", ");
-      },
-    },
-  };
+  return new NodeRequestView(req);
+}
+
+// A class, not an object literal with a getter: it is made on every request, and a literal's
+// accessor costs a property definition each time.
+class NodeRequestView implements RequestLike {
+  readonly headers: { get(name: string): string | null };
+  readonly #req: NodeRequest;
+
+  constructor(req: NodeRequest) {
+    this.#req = req;
+    this.headers = new NodeHeadersView(req.headers);
+  }
+
+  get url(): string {
+    const req = this.#req;
+    const socket = req.socket as { encrypted?: boolean } | null | undefined;
+    const host = req.headers.host ?? req.headers[":authority"];
+    // No Host (HTTP/1.0): a name that is never loopback, so Secure stays on.
+    const authority = typeof host === "string" && host !== "" ? host : "unknown.invalid";
+    return `${socket?.encrypted === true ? "https" : "http"}://${authority}${(req as { originalUrl?: string }).originalUrl ?? req.url ?? "/"}`;
+  }
+}
+
+class NodeHeadersView {
+  readonly #headers: NodeRequest["headers"];
+
+  constructor(headers: NodeRequest["headers"]) {
+    this.#headers = headers;
+  }
+
+  get(name: string): string | null {
+    const lower = name.toLowerCase();
+    const value = this.#headers[lower];
+    if (value === undefined) return null;
+    return typeof value === "string" ? value : value.join(lower === "cookie" ? "; " : ", ");
+  }
 }
 
 /** Sets what `writes` needs on a Node response: `Set-Cookie` (one per name), `Vary`, `Cache-Control`. */
