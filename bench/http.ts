@@ -6,7 +6,7 @@
 // `--runtimes node-native` runs node:http and Express apps instead (bench/http-node-apps.ts):
 // websession/node against express-session (MemoryStore) and cookie-session.
 //
-//   npm run bench:http [-- --runtimes node,bun,node-native --requests 30000 --connections 32 --rounds 3 --client wrk|autocannon --apps a,b]
+//   npm run bench:http [-- --runtimes node,bun,node-native --requests 30000 --connections 32 --rounds 3 --client wrk|autocannon --apps a,b --max-wait 180]
 
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -37,6 +37,8 @@ const wrkPath = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((p) => existsSync(p)
 // autocannon sends a fixed number of requests (the default); wrk runs for a fixed duration.
 const client = (args.rest.client ?? "autocannon") as "wrk" | "autocannon";
 const duration = Number(args.rest.duration ?? 10);
+// How long each run waits for the rest of the machine to go quiet before measuring anyway.
+const maxWaitSeconds = Number(args.rest["max-wait"] ?? 180);
 if (client === "wrk" && wrkPath === undefined) throw new Error("--client wrk: wrk is not installed (apt-get install -y wrk), or use --client autocannon");
 // A load run may take at most this long; a server slower than requests/MAX_SECONDS fails loudly.
 const MAX_SECONDS = 120;
@@ -235,7 +237,7 @@ for (const runtime of runtimes) {
       // Rotate the order each round so no app always runs first.
       const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
       for (const s of order) {
-        await waitForQuiet((path) => readFileSync(path, "utf8"), log);
+        await waitForQuiet((path) => readFileSync(path, "utf8"), log, 0.2, maxWaitSeconds * 1000);
         const r = await load(s, requestsFor(runtime));
         const entry = results.get(s.app)!;
         entry.rps.push(r.rps);
