@@ -117,6 +117,14 @@ for (const kind of KINDS) {
       expect(response.headers.get("cache-control")).toBe("no-store");
     });
 
+    if (kind === "node") {
+      test("headers given to writeHead (a flat array) are kept, and the session's cookie replaces the app's", async () => {
+        const response = await browse(new CookieJar(), `${server.url}/raw-headers`);
+        expect([response.status, response.statusText, response.headers.get("x-app")]).toEqual([200, "Fine", "1"]);
+        expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(SESSION_COOKIE)]);
+      });
+    }
+
     test("a handler's error writes nothing of the session", async () => {
       const response = await browse(new CookieJar(), `${server.url}/error`);
       expect(response.status).toBe(500);

@@ -117,6 +117,9 @@ export async function startFeatures(kind: Kind, options: NodeSessionOptions, rec
               s.set("n", 6);
               res.setHeader("cache-control", "no-store");
               return void res.writeHead(200, { "set-cookie": ["session=app; Path=/", "theme=dark; Path=/"] }).end("ok");
+            case "/raw-headers":
+              s.set("n", 6);
+              return void res.writeHead(200, "Fine", ["Set-Cookie", "session=app; Path=/", "X-App", "1"]).end("ok");
             case "/error":
               s.set("x", 1);
               throw new Error("handler failed");
