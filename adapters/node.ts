@@ -86,7 +86,8 @@ export interface SessionRequest<Data extends object = SessionData> extends NodeR
  * streaming: the session is saved when the response starts. A store outage on load calls
  * `next(err)` with the `SessionError` (`store_unavailable`, with `statusCode` 503, which
  * Express's default error handler answers); an error response (5xx, from Express's error
- * handler too) writes no session changes. A change after the response started throws `SessionError` (`already_committed`).
+ * handler too) writes no session changes. A change after the response started throws
+ * `SessionError` (`already_committed`).
  *
  * @example
  * ```ts
