@@ -1,9 +1,10 @@
 // Hono middleware: load before next(), commit after it onto c.res.
 
 import type { MiddlewareHandler } from "hono";
-import type { SessionsOptions } from "../src/options.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
+import { perEnv } from "./per-env.ts";
+import type { OptionsOrFactory } from "./per-env.ts";
 
 /** The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>`. */
 export interface SessionEnv<Data extends object = SessionData> {
@@ -14,7 +15,10 @@ export interface SessionEnv<Data extends object = SessionData> {
  * Hono middleware that puts the request's session in `c.get("session")` and writes it back
  * onto `c.res` after the handler. From `websession/hono`.
  *
- * Options are validated when `session()` runs, so a bad configuration fails at start-up.
+ * Options are validated when `session()` runs, so a bad configuration fails at start-up. On
+ * Cloudflare Workers, where secrets arrive as bindings, pass a function of `env` instead
+ * (`session((env) => ({ secret: env.SESSION_SECRET }))`): it runs once per `env` object (once
+ * per isolate). On Node, Deno and Bun pass the options directly (`c.env` is not one object there).
  * A route that never uses the session gets no `Set-Cookie` or `Vary` (and, with the default
  * `signed` format, no cryptography). When a handler throws, the response from the app's
  * error handler is sent as is: changes made before the error are not written.
@@ -28,13 +32,14 @@ export interface SessionEnv<Data extends object = SessionData> {
  * app.get("/", (c) => c.text(`Hello ${c.get("session").get("user") ?? "stranger"}`));
  * ```
  */
-export function session<Data extends object = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
-  const sessions = createSessions<Data>(options);
-  const answer = answerSessionErrorOf(sessions);
+export function session<Data extends object = SessionData, Bindings = any>(options: OptionsOrFactory<Bindings>): MiddlewareHandler<SessionEnv<Data>> {
+  const sessionsFor = perEnv(options, (resolved) => createSessions<Data>(resolved), "session");
   // Hono's c.executionCtx throws where there is none (Node, Deno, Bun), and an exception costs
   // more than a whole signed session; after one such answer, stop asking.
   let hasExecutionCtx = true;
   return async function websession(c, next) {
+    const sessions = sessionsFor(c.env as Bindings);
+    const answer = answerSessionErrorOf(sessions);
     let current: Session<Data>;
     try {
       current = await sessions.load(c.req.raw);

@@ -1,6 +1,7 @@
 // Cloudflare Workers: a session around `export default { fetch(request, env, ctx) }`.
 
 import type { SessionsOptions } from "../src/options.ts";
+import { perEnv } from "./per-env.ts";
 import type { SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
 import type { SessionHandler, Sessions } from "../src/sessions.ts";
@@ -37,19 +38,9 @@ export function withSession<Data extends object = SessionData, Env = unknown, Ct
   options: SessionsOptions | ((env: Env) => SessionsOptions),
   handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
 ): WorkerFetch<Env, Ctx> {
-  // Static options are validated now, at start-up; options from env when env first arrives.
-  if (typeof options !== "function") return around(createSessions<Data>(options), handler);
-  const perEnv = new WeakMap<object, WorkerFetch<Env, Ctx>>();
+  const wrapped = perEnv(options, (resolved) => around(createSessions<Data>(resolved), handler), "withSession");
   return async function fetch(request, env, ctx) {
-    if (typeof env !== "object" || env === null) {
-      throw new TypeError(`withSession: options is a function of env, but fetch was called with env ${String(env)}; pass the Worker's env object`);
-    }
-    let wrapped = perEnv.get(env);
-    if (wrapped === undefined) {
-      wrapped = around(createSessions<Data>(options(env)), handler);
-      perEnv.set(env, wrapped);
-    }
-    return wrapped(request, env, ctx);
+    return wrapped(env)(request, env, ctx);
   };
 }
 

@@ -3,7 +3,10 @@
 // of requests that each read, change and re-sign the session. Reports requests/s and the
 // overhead against no session, into BENCHMARKS.md. Servers are stopped by PID.
 //
-//   npm run bench:http [-- --runtimes node,bun --requests 30000 --connections 32 --rounds 3 --client wrk|autocannon --apps a,b]
+// `--runtimes node-native` runs node:http and Express apps instead (bench/http-node-apps.ts):
+// websession/node against express-session (MemoryStore) and cookie-session.
+//
+//   npm run bench:http [-- --runtimes node,bun,node-native --requests 30000 --connections 32 --rounds 3 --client wrk|autocannon --apps a,b --max-wait 180]
 
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -12,21 +15,30 @@ import process from "node:process";
 import autocannon from "autocannon";
 import { parseArgs, waitForQuiet } from "./cli.ts";
 import { APPS, APP_LABELS } from "./http-apps.ts";
-import type { AppName } from "./http-apps.ts";
+import type { AppName as HonoAppName } from "./http-apps.ts";
+import { NODE_APPS, NODE_APP_LABELS } from "./http-node-apps.ts";
+import type { NodeAppName } from "./http-node-apps.ts";
 import { machineDescription, writeSection } from "./report.ts";
+import { net } from "./stats.ts";
+import type { RunResult } from "./harness.ts";
+
+type AppName = HonoAppName | NodeAppName;
+const LABELS: Record<AppName, string> = { ...APP_LABELS, ...NODE_APP_LABELS };
 
 const args = parseArgs(process.argv.slice(2));
-const runtimes = args.runtimes ?? ["node", "bun"];
+const runtimes = args.runtimes ?? ["node", "bun", "node-native"];
 const quick = process.argv.includes("--quick");
 // A fixed number of requests per run: enough for a run of several seconds on each runtime.
 const requestsFor = (runtime: string): number => Number(args.rest.requests ?? (quick ? 5_000 : runtime === "bun" ? 100_000 : 30_000));
+const appsFor = (runtime: string): AppName[] => (args.rest.apps?.split(",") as AppName[] | undefined) ?? (runtime === "node-native" ? [...NODE_APPS] : [...APPS]);
 const connections = Number(args.rest.connections ?? 32);
 const rounds = process.argv.some((a) => a.startsWith("--rounds")) ? args.rounds : quick ? 1 : 3;
-const apps = (args.rest.apps?.split(",") ?? [...APPS]) as AppName[];
 const wrkPath = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((p) => existsSync(p));
 // autocannon sends a fixed number of requests (the default); wrk runs for a fixed duration.
 const client = (args.rest.client ?? "autocannon") as "wrk" | "autocannon";
 const duration = Number(args.rest.duration ?? 10);
+// How long each run waits for the rest of the machine to go quiet before measuring anyway.
+const maxWaitSeconds = Number(args.rest["max-wait"] ?? 180);
 if (client === "wrk" && wrkPath === undefined) throw new Error("--client wrk: wrk is not installed (apt-get install -y wrk), or use --client autocannon");
 // A load run may take at most this long; a server slower than requests/MAX_SECONDS fails loudly.
 const MAX_SECONDS = 120;
@@ -57,7 +69,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 function startServer(runtime: string, app: AppName): Promise<Server> {
-  const [cmd, argv] = runtime === "bun" ? [bun, ["bench/http-server.ts", app, "0"]] : [process.execPath, ["--import", "tsx", "bench/http-server.ts", app, "0"]];
+  const [cmd, argv] =
+    runtime === "bun"
+      ? [bun, ["bench/http-server.ts", app, "0"]]
+      : [process.execPath, ["--import", "tsx", runtime === "node-native" ? "bench/http-node-server.ts" : "bench/http-server.ts", app, "0"]];
   const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "inherit"] });
   running.add(child);
   return new Promise((resolve, reject) => {
@@ -85,10 +100,21 @@ async function login(server: Server): Promise<void> {
   const base = `http://127.0.0.1:${server.port}`;
   const first = await fetch(`${base}/login`);
   await first.text();
-  if (server.app === "none") return;
+  if (server.app.endsWith("none")) return;
   const line = first.headers.getSetCookie()[0];
   if (line === undefined) throw new Error(`${server.app}: /login set no cookie`);
-  server.cookie = line.split(";")[0]!;
+  // cookie-session writes a signature cookie beside the session's: send every cookie.
+  server.cookie = first.headers.getSetCookie().map((l) => l.split(";")[0]!).join("; ");
+  if (NODE_APPS.includes(server.app as NodeAppName)) {
+    // Node-native apps answer the visit count: the session was read, changed and saved.
+    const counts: string[] = [];
+    for (let i = 0; i < 2; i++) counts.push(await (await fetch(`${base}/`, { headers: { cookie: server.cookie } })).text());
+    const first = Number(counts[0]);
+    // Server-side state advances with every request; a cookie sent again is read again.
+    const expected = [first, server.app.endsWith("express-session") ? first + 1 : first].map(String);
+    if (!(first >= 1) || counts.join() !== expected.join()) throw new Error(`${server.app}: GET / with the session cookie answered ${counts.join(", ")}, not ${expected.join(", ")}`);
+    return;
+  }
   const again = await fetch(`${base}/`, { headers: { cookie: server.cookie } });
   await again.text();
   const next = again.headers.getSetCookie()[0]?.split(";")[0];
@@ -101,13 +127,32 @@ async function login(server: Server): Promise<void> {
 }
 
 interface Load {
+  /** Server CPU time (user + system) per request, in µs: robust when other work shares the machine. */
+  cpuUs: number;
   rps: number;
   p50: number;
   p99: number;
   seconds: number;
 }
 
+// utime + stime of a process, in ms, from /proc (Linux); NaN elsewhere.
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+
 async function load(server: Server, amount: number, warmup = false): Promise<Load> {
+  const cpu0 = cpuMsOf(server.child.pid);
+  const loaded = await loadOnce(server, amount, warmup);
+  return { ...loaded, cpuUs: ((cpuMsOf(server.child.pid) - cpu0) * 1000) / amount };
+}
+
+async function loadOnce(server: Server, amount: number, warmup: boolean): Promise<Omit<Load, "cpuUs">> {
   const url = `http://127.0.0.1:${server.port}/`;
   const headers: Record<string, string> = server.cookie === undefined ? {} : { cookie: server.cookie };
   if (client === "autocannon" || warmup) {
@@ -147,6 +192,7 @@ async function load(server: Server, amount: number, warmup = false): Promise<Loa
 interface AppResult {
   app: AppName;
   rps: number[];
+  cpuUs?: number[];
   p50: number[];
   p99: number[];
 }
@@ -164,6 +210,7 @@ interface HttpRun {
 
 function versionOf(runtime: string): string {
   if (runtime === "node") return `Node ${process.version}`;
+  if (runtime === "node-native") return `Node ${process.version}, node:http and Express 5`;
   const r = spawnSync(bun, ["--version"], { encoding: "utf8" });
   return `Bun ${r.stdout.trim()}`;
 }
@@ -175,6 +222,7 @@ const median = (v: number[]): number => {
 
 const all: HttpRun[] = [];
 for (const runtime of runtimes) {
+  const apps = appsFor(runtime);
   log(`${runtime}: starting ${apps.length} servers on 127.0.0.1`);
   const servers: Server[] = [];
   try {
@@ -184,18 +232,19 @@ for (const runtime of runtimes) {
       log(`${runtime} ${s.app}: pid ${s.child.pid}, port ${s.port}; session round trip checked`);
       await load(s, Math.min(5_000, requestsFor(runtime)), true); // warm-up, untimed
     }
-    const results = new Map<AppName, AppResult>(apps.map((app) => [app, { app, rps: [], p50: [], p99: [] }]));
+    const results = new Map<AppName, AppResult>(apps.map((app) => [app, { app, rps: [], cpuUs: [], p50: [], p99: [] }]));
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so no app always runs first.
       const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
       for (const s of order) {
-        await waitForQuiet((path) => readFileSync(path, "utf8"), log);
+        await waitForQuiet((path) => readFileSync(path, "utf8"), log, 0.2, maxWaitSeconds * 1000);
         const r = await load(s, requestsFor(runtime));
         const entry = results.get(s.app)!;
         entry.rps.push(r.rps);
+        entry.cpuUs!.push(r.cpuUs);
         entry.p50.push(r.p50);
         entry.p99.push(r.p99);
-        log(`${runtime} round ${round + 1}/${rounds} ${s.app}: ${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.seconds.toFixed(1)} s)`);
+        log(`${runtime} round ${round + 1}/${rounds} ${s.app}: ${Math.round(r.rps)} req/s, ${r.cpuUs.toFixed(0)} µs server CPU per request (p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.seconds.toFixed(1)} s)`);
       }
     }
     const run: HttpRun = { runtime, version: versionOf(runtime), client, requests: requestsFor(runtime), duration, connections, date: new Date().toISOString(), results: [...results.values()] };
@@ -209,7 +258,7 @@ for (const runtime of runtimes) {
 }
 
 // Report every runtime with stored results (this run's, and earlier ones for the others).
-const stored = ["node", "bun"]
+const stored = ["node", "bun", "node-native"]
   .filter((r) => existsSync(`bench/results/http-${r}.json`))
   .map((r) => JSON.parse(readFileSync(`bench/results/http-${r}.json`, "utf8")) as HttpRun);
 const out: string[] = [
@@ -224,6 +273,10 @@ const out: string[] = [
   `Machine: ${machineDescription()}.`,
 ];
 for (const run of stored) {
+  if (run.runtime === "node-native") {
+    out.push(...nativeSection(run));
+    continue;
+  }
   const base = median(run.results.find((r) => r.app === "none")?.rps ?? [NaN]);
   const hono = median(run.results.find((r) => r.app === "hono-signed")?.rps ?? [NaN]);
   out.push(
@@ -237,7 +290,7 @@ for (const run of stored) {
   );
   for (const r of run.results) {
     const rps = median(r.rps);
-    const name = r.app === "websession" ? `**${APP_LABELS[r.app]}**` : APP_LABELS[r.app];
+    const name = r.app === "websession" ? `**${LABELS[r.app]}**` : LABELS[r.app];
     out.push(
       `| ${name} | ${Math.round(rps)} (${Math.round(Math.min(...r.rps))}-${Math.round(Math.max(...r.rps))}) | ${(rps / base).toFixed(2)}x | ${r.app === "none" ? "–" : `${Math.round((1 - rps / base) * 100)}%`} | ${(rps / hono).toFixed(2)}x | ${median(r.p50).toFixed(2)} / ${median(r.p99).toFixed(2)} |`,
     );
@@ -249,5 +302,51 @@ for (const run of stored) {
   );
 }
 writeSection("http", out.join("\n"));
+
+// The node:http and Express table: websession/node against express-session and cookie-session,
+// and its per-request cost against websession's own micro-benchmark (no adapter tax).
+function nativeSection(run: HttpRun): string[] {
+  const rps = (app: NodeAppName): number => median(run.results.find((r) => r.app === app)?.rps ?? [NaN]);
+  const cpu = (app: NodeAppName): number => median(run.results.find((r) => r.app === app)?.cpuUs ?? [NaN]);
+  const lines = [
+    "",
+    `### ${run.version}`,
+    "",
+    "The same contract with Node's own servers: `node:http` with `websession/node`'s `withSession`, express-session",
+    "(its MemoryStore, `resave: false`, `saveUninitialized: false`) or cookie-session, and Express 5 with",
+    "`websession/node`'s `session()` or express-session. Every request reads the session, increments a counter and",
+    "saves it (a new signed cookie; express-session writes its store). Besides requests/s (which the load generator,",
+    "sharing the 2 cores, and any other load on the machine disturb), the server's own CPU time per request is read",
+    "from /proc: the cost each request puts on a dedicated core, and the basis of the overhead column.",
+    "",
+    `${run.date.slice(0, 16).replace("T", " ")} UTC; ${run.client}, ${run.connections} connections, ${run.client === "wrk" ? `${run.duration} s` : `${run.requests} requests`} per run, ${run.results[0]?.rps.length ?? 0} rounds.`,
+    "",
+    "| app | requests/s | vs its no-session baseline | server CPU µs per request | CPU µs over the baseline | latency p50 / p99 (ms) |",
+    "|---|--:|--:|--:|--:|--:|",
+  ];
+  for (const r of run.results) {
+    const app = r.app as NodeAppName;
+    const baseline = app.startsWith("express") ? "express-none" : "node-none";
+    const value = median(r.rps);
+    const name = app.endsWith("websession") ? `**${LABELS[app]}**` : LABELS[app];
+    const over = app.endsWith("none") ? "–" : (cpu(app) - cpu(baseline)).toFixed(1);
+    lines.push(
+      `| ${name} | ${Math.round(value)} (${Math.round(Math.min(...r.rps))}-${Math.round(Math.max(...r.rps))}) | ${(value / rps(baseline)).toFixed(2)}x | ${cpu(app).toFixed(1)} | ${over} | ${median(r.p50).toFixed(2)} / ${median(r.p99).toFixed(2)} |`,
+    );
+  }
+  const nodeRatio = rps("node-websession") / rps("node-express-session");
+  const expressRatio = rps("express-websession") / rps("express-express-session");
+  const nodeCpuRatio = cpu("node-express-session") / cpu("node-websession");
+  const expressCpuRatio = cpu("express-express-session") / cpu("express-websession");
+  const overhead = cpu("node-websession") - cpu("node-none");
+  const micro = existsSync("bench/results/micro-node.json") ? net(JSON.parse(readFileSync("bench/results/micro-node.json", "utf8")) as RunResult, "websession-signed", "small", "full", 1) : undefined;
+  const adapterRatio = micro === undefined ? NaN : overhead / micro;
+  lines.push(
+    "",
+    `Targets: websession >= 2x express-session's requests/s: node:http **${nodeRatio.toFixed(2)}x** (${nodeRatio >= 2 ? "met" : "not met"}), Express **${expressRatio.toFixed(2)}x** (${expressRatio >= 2 ? "met" : "not met"}); by server CPU per request (requests/s on a dedicated core): node:http **${nodeCpuRatio.toFixed(2)}x**, Express **${expressCpuRatio.toFixed(2)}x**.`,
+    `Per-request overhead of node:http + websession over bare node:http: **${overhead.toFixed(1)} µs** of server CPU, against ${micro === undefined ? "no micro-benchmark result (run `npm run bench`)" : `${micro.toFixed(1)} µs net for websession's own full cycle (micro-benchmark, small session)`}: **${adapterRatio.toFixed(2)}x** (target <= 1.25x: ${adapterRatio <= 1.25 ? "met" : "not met"}).`,
+  );
+  return lines;
+}
 log("wrote BENCHMARKS.md");
 process.exit(0);

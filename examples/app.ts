@@ -1,7 +1,8 @@
 // The demo: Flask's classic login example, grown a little (flashed messages, "remember me",
 // a page showing what the session holds and when it expires). Written once as a session-aware
 // fetch handler; each runtime serves it through its own adapter (examples/node.ts through Hono,
-// deno.ts, bun.ts, worker.ts), so the same pages and cookies come out everywhere.
+// deno.ts, bun.ts, worker.ts; node-http.ts, express.ts and fastify.ts serve its pages), so the
+// same pages and cookies come out everywhere.
 
 import { generateSecret } from "../src/secret.ts";
 import type { Session } from "../src/session.ts";
@@ -21,9 +22,9 @@ export async function app(request: Request, session: Session<Data>): Promise<Res
   const url = new URL(request.url);
   switch (`${request.method} ${url.pathname}`) {
     case "GET /":
-      return html("websession demo", home(session));
+      return html(pages.home(session));
     case "GET /login":
-      return html("Log in", loginForm());
+      return html(pages.login());
     case "POST /login": {
       const form = await request.formData();
       logIn(session, String(form.get("user") ?? ""), form.get("remember") === "1");
@@ -34,12 +35,27 @@ export async function app(request: Request, session: Session<Data>): Promise<Res
       logOut(session);
       return Response.redirect(new URL("/", url), 303);
     case "GET /session":
-      return html("Your session", sessionTable(session));
+      return html(pages.session(session));
     case "GET /me":
-      return Response.json({ user: session.get("user") ?? null, permanent: session.permanent });
+      return Response.json(me(session));
     default:
       return new Response("Not found\n", { status: 404 });
   }
+}
+
+/**
+ * The demo's HTML pages as strings, for servers that answer with strings (websession/node's
+ * withSession, Express, Fastify): the same pages `app` serves.
+ */
+export const pages = {
+  home: (session: Session<Data>): string => page("websession demo", home(session)),
+  login: (): string => page("Log in", loginForm()),
+  session: (session: Session<Data>): string => page("Your session", sessionTable(session)),
+};
+
+/** `GET /me`'s JSON body. */
+export function me(session: Session<Data>): { user: string | null; permanent: boolean } {
+  return { user: session.get("user") ?? null, permanent: session.permanent };
 }
 
 /** Logs `user` in: a new token (against session fixation), "remember me", a message for the next page. */
@@ -89,13 +105,16 @@ function sessionTable(session: Session<Data>): string {
 <p id="expiry">Expiry: ${expiry}.</p><p><a href="/">Home</a></p>`;
 }
 
-function html(title: string, body: string): Response {
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+function html(document: string): Response {
+  return new Response(document, { headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}.flash{background:#e8f4ea;border-left:4px solid #3a7d44;padding:.4rem 1rem}.flash.error{background:#fbeaea;border-color:#a33}td,th{padding:.2rem .8rem;text-align:left;border-bottom:1px solid #ddd}</style>
 </head><body><h1>${escape(title)}</h1>
 ${body}
 </body></html>`;
-  return new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
 /** `value` when set; otherwise a random secret for this process, with a warning (sessions end on restart). */

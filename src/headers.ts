@@ -23,15 +23,28 @@ export function mergeVary(existing: string | null | undefined): string | undefin
 }
 
 /**
- * The `Set-Cookie` values a response ends with: the app's own, less any for a cookie name the
- * session writes (one value per name), then the session's.
+ * The `Set-Cookie` values to keep from `existing` when the session writes `writes`: every one
+ * except those for the same cookie names (one `Set-Cookie` per name). `existing` itself when
+ * none is replaced, so a caller can skip rewriting the header.
  */
-export function mergeSetCookies(existing: readonly string[], cookies: readonly CookieWrite[]): string[] {
-  if (cookies.length === 0) return [...existing];
-  const prefixes = cookies.map((c) => `${c.name}=`);
-  const kept = existing.filter((line) => !prefixes.some((p) => line.startsWith(p)));
-  for (const c of cookies) kept.push(c.header);
-  return kept;
+export function otherSetCookies(existing: readonly string[], writes: readonly CookieWrite[]): readonly string[] {
+  if (existing.length === 0 || writes.length === 0) return existing;
+  const prefixes = writes.map((c) => `${c.name}=`);
+  const ours = (line: string): boolean => prefixes.some((p) => line.startsWith(p));
+  return existing.some(ours) ? existing.filter((line) => !ours(line)) : existing;
+}
+
+/** The `Set-Cookie` values a response ends with: the app's own (see {@link otherSetCookies}), then the session's. */
+export function mergeSetCookies(existing: readonly string[], writes: readonly CookieWrite[]): string[] {
+  return [...otherSetCookies(existing, writes), ...writes.map((c) => c.header)];
+}
+
+/**
+ * Whether to add `Cache-Control: private`: when the response sets a session cookie and the app
+ * chose no caching policy, it must stay out of shared caches.
+ */
+export function needsPrivateCache(writes: readonly CookieWrite[], hasCacheControl: boolean): boolean {
+  return writes.length > 0 && !hasCacheControl;
 }
 
 /**
@@ -59,14 +72,13 @@ function applySessionHeaders(headers: Headers, cookies: readonly CookieWrite[]):
   if (vary !== undefined) headers.set("Vary", vary);
   if (cookies.length === 0) return;
   const existing = headers.getSetCookie();
-  if (existing.length > 0) {
+  const kept = otherSetCookies(existing, cookies);
+  if (kept !== existing) {
     headers.delete("Set-Cookie");
-    for (const line of mergeSetCookies(existing, cookies)) headers.append("Set-Cookie", line);
-  } else {
-    for (const c of cookies) headers.append("Set-Cookie", c.header);
+    for (const line of kept) headers.append("Set-Cookie", line);
   }
-  // Keep responses that set the session cookie out of shared caches, unless the app chose.
-  if (!headers.has("Cache-Control")) headers.set("Cache-Control", "private");
+  for (const c of cookies) headers.append("Set-Cookie", c.header);
+  if (needsPrivateCache(cookies, headers.has("Cache-Control"))) headers.set("Cache-Control", "private");
 }
 
 /** Whether `value` is a Response: structural, since @hono/node-server swaps the global class. */

@@ -1,5 +1,5 @@
 // The demo in a real browser: Debian's Chromium driven by playwright-core, against `npm start`'s
-// server on 127.0.0.1. Screenshots of the key steps go to test-results/browser/ (git-ignored).
+// server (Hono on Node) and then the Express demo (`npm run demo:express`) on 127.0.0.1. Screenshots of the key steps go to test-results/browser/ (git-ignored).
 //
 // "Remember me" is checked the way a user meets it: the browser profile is closed and opened
 // again, and Chromium itself decides which cookies survive (persistent ones do, session ones don't).
@@ -20,14 +20,21 @@ const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test-results", "browser");
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
 
+// The demos, each run through the same browser tests: Hono on Node (`npm start`) and Express.
+const DEMOS: Array<{ name: string; args: string[] }> = [
+  { name: "hono", args: ["examples/node.ts"] },
+  { name: "express", args: ["examples/node-demo.ts", "express"] },
+];
+
 let server: ChildProcess;
 let base: string;
+let shot: string;
 const profiles: string[] = [];
 
-beforeAll(async () => {
+async function startDemo(args: string[]): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
   mkdirSync(SHOTS, { recursive: true });
-  server = spawn(process.execPath, ["--import", "tsx", "examples/node.ts"], {
+  server = spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: ROOT,
     env: { ...process.env, SESSION_SECRET: generateSecret(), PORT: "0", HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -47,14 +54,17 @@ beforeAll(async () => {
     server.stderr!.on("data", onData);
     server.on("exit", (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
   });
-}, 40_000);
+}
 
-afterAll(async () => {
+async function stopDemo(): Promise<void> {
   if (server?.pid !== undefined && server.exitCode === null) {
     const exited = new Promise((resolve) => server.once("exit", resolve));
     process.kill(server.pid, "SIGTERM");
     await exited;
   }
+}
+
+afterAll(() => {
   for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -78,7 +88,13 @@ async function logIn(page: Page, user: string, remember: boolean): Promise<void>
   await page.waitForURL(`${base}/`);
 }
 
-describe("the demo in Chromium", () => {
+describe.each(DEMOS)("the $name demo in Chromium", ({ name, args }) => {
+  beforeAll(async () => {
+    await startDemo(args);
+    shot = name;
+  }, 40_000);
+  afterAll(stopDemo);
+
   test("log in, reload, inspect the cookie, log out: the flash shows once and the cookie is gone", async () => {
     const dir = profile();
     const context = await open(dir);
@@ -86,12 +102,12 @@ describe("the demo in Chromium", () => {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(`${base}/`);
       expect(await page.textContent("#status")).toBe("You are not logged in.");
-      await page.screenshot({ path: join(SHOTS, "1-logged-out.png") });
+      await page.screenshot({ path: join(SHOTS, `${shot}-1-logged-out.png`) });
 
       await logIn(page, "ada", false);
       expect(await page.textContent("#status")).toBe("Logged in as ada.");
       expect(await page.textContent(".flash")).toBe("You were logged in as ada.");
-      await page.screenshot({ path: join(SHOTS, "2-logged-in.png") });
+      await page.screenshot({ path: join(SHOTS, `${shot}-2-logged-in.png`) });
 
       await page.reload();
       expect(await page.textContent("#status")).toBe("Logged in as ada.");
@@ -105,14 +121,14 @@ describe("the demo in Chromium", () => {
       await page.click("text=What the session holds");
       expect(await page.textContent("#data")).toContain('"ada"');
       expect(await page.textContent("#expiry")).toContain("browser-session cookie");
-      await page.screenshot({ path: join(SHOTS, "3-session-page.png") });
+      await page.screenshot({ path: join(SHOTS, `${shot}-3-session-page.png`) });
 
       await page.goto(`${base}/`);
       await page.click("text=Log out");
       await page.waitForURL(`${base}/`);
       expect(await page.textContent(".flash")).toBe("You were logged out.");
       expect(await page.textContent("#status")).toBe("You are not logged in.");
-      await page.screenshot({ path: join(SHOTS, "4-logged-out-flash.png") });
+      await page.screenshot({ path: join(SHOTS, `${shot}-4-logged-out-flash.png`) });
       await page.reload();
       expect(await page.locator(".flash").count()).toBe(0);
       expect(await context.cookies(base)).toEqual([]);
@@ -142,7 +158,7 @@ describe("the demo in Chromium", () => {
         const again = second.pages()[0] ?? (await second.newPage());
         await again.goto(`${base}/`);
         expect(await again.textContent("#status")).toBe(remember ? "Logged in as grace." : "You are not logged in.");
-        await again.screenshot({ path: join(SHOTS, `5-after-restart-${remember ? "remembered" : "forgotten"}.png`) });
+        await again.screenshot({ path: join(SHOTS, `${shot}-5-after-restart-${remember ? "remembered" : "forgotten"}.png`) });
       } finally {
         await second.close();
       }

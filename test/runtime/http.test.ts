@@ -21,7 +21,7 @@ interface Server {
   readonly url: string;
 }
 
-// One secret for all four servers: a cookie issued by one must be accepted by the others.
+// One secret for all the servers: a cookie issued by one must be accepted by the others.
 const secret = generateSecret();
 const env = runtimeEnv();
 const state = mkdtempSync(join(env.TMPDIR!, "wrangler-state-"));
@@ -37,6 +37,9 @@ const specs: Record<string, Spec> = {
     args: ["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", "0", "--persist-to", state, "--var", `SESSION_SECRET:${secret}`, "--show-interactive-dev-session=false"],
   },
   "hono (Node, @hono/node-server)": { command: process.execPath, args: ["--import", "tsx", "examples/node.ts"] },
+  "node:http (websession/node withSession)": { command: process.execPath, args: ["--import", "tsx", "examples/node-demo.ts", "node"] },
+  "express (websession/node session())": { command: process.execPath, args: ["--import", "tsx", "examples/node-demo.ts", "express"] },
+  "fastify (websession/fastify)": { command: process.execPath, args: ["--import", "tsx", "examples/node-demo.ts", "fastify"] },
 };
 
 const servers = new Map<string, Server>();

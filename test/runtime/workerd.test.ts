@@ -41,3 +41,33 @@ test("workerd: a WebSocket upgrade (status 101) keeps its socket, and gets the s
   expect(committed.headers.getSetCookie()).toHaveLength(1);
   expect(committed.headers.get("Vary")).toBe("Cookie");
 });
+
+test("workerd: websession/hono with options from env (no process in Workers), resolved once per env", async () => {
+  const { Hono } = await import("hono");
+  const { session } = await import("../../adapters/hono.ts");
+  const bindings = env as unknown as { SESSION_SECRET: string };
+  let resolved = 0;
+  const app = new Hono<{ Bindings: { SESSION_SECRET: string }; Variables: { session: import("../../src/index.ts").Session<{ user?: string }> } }>();
+  app.use(
+    session<{ user?: string }>((e: { SESSION_SECRET: string }) => {
+      resolved++;
+      return { secret: e.SESSION_SECRET };
+    }),
+  );
+  app.post("/login", (c) => {
+    c.get("session").set("user", "ada");
+    return c.text("ok");
+  });
+  app.get("/me", (c) => c.text(c.get("session").get("user") ?? "nobody"));
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} };
+  const login = await app.fetch(new Request("https://app.example/login", { method: "POST" }), bindings, ctx);
+  const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+  expect(cookie).toMatch(/^session=/);
+  const me = await app.fetch(new Request("https://app.example/me", { headers: { cookie } }), bindings, ctx);
+  expect(await me.text()).toBe("ada");
+  expect(resolved).toBe(1);
+  // A cookie signed with another env's secret is not accepted.
+  const other = await app.fetch(new Request("https://app.example/me", { headers: { cookie } }), { SESSION_SECRET: "Qm7vX2pL9sK4wR8tN3yB6cF1hJ5gD0zA" }, ctx);
+  expect(await other.text()).toBe("nobody");
+  expect(resolved).toBe(2);
+});
