@@ -97,7 +97,7 @@ export interface ResolvedOptions {
 
 const DAY = 24 * 3600;
 /** 6265bis 5.5: user agents cap cookie lifetimes at 400 days. */
-export const MAX_LIFETIME = 400 * DAY;
+export const MAX_LIFETIME: number = 400 * DAY;
 const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 // Formats whose cookie another program reads, which knows nothing of chunks, and why.
 const UNCHUNKABLE: Readonly<Record<string, string>> = {

@@ -29,7 +29,7 @@ const SIGNATURE_BYTES = 20;
  * The most bytes a compressed Flask payload may inflate to (64 KiB). Flask has no limit; a
  * cookie holds about 3 KiB of zlib data, so only a payload compressing over 20:1 meets it.
  */
-export const MAX_INFLATED_BYTES = 64 * 1024;
+export const MAX_INFLATED_BYTES: number = 64 * 1024;
 // Strict UTF-8 that keeps a BOM as U+FEFF, which the JSON parser then refuses (as Python's
 // json.loads does); the shared decoder would silently drop it.
 const payloadDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

@@ -49,17 +49,15 @@ export function storeKeyOf(id: string): string {
 }
 
 /** What open() learned from the store, carried to save() as the session's ticket. */
-class Loaded {
-  constructor(
-    readonly id: string,
-    readonly key: string,
-    /** Top-level key -> JSON text as stored. */
-    readonly values: Map<string, string>,
-    readonly flashes: string | undefined,
-    readonly permanent: boolean,
-    readonly created: number,
-    readonly lastActive: number,
-  ) {}
+interface Loaded {
+  readonly id: string;
+  readonly key: string;
+  /** Top-level key -> JSON text as stored. */
+  readonly values: Map<string, string>;
+  readonly flashes: string | undefined;
+  readonly permanent: boolean;
+  readonly created: number;
+  readonly lastActive: number;
 }
 
 /** The store mode for one configuration: the engine over `config.store`. */
@@ -128,7 +126,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     if (k !== key || created === null || lastActive === null || (p !== undefined && p !== "1")) return null;
     const flashes = f === undefined ? [] : parseFlashes(f as string);
     if (flashes === null) return null;
-    const loaded = new Loaded(id, key, values, f as string | undefined, p === "1", created, lastActive);
+    const loaded: Loaded = { id, key, values, flashes: f as string | undefined, permanent: p === "1", created, lastActive };
     return [{ data, flashes, permanent: loaded.permanent, created, lastActive }, loaded];
   }
 

@@ -44,7 +44,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * `key` (prefix + hashed id), `data` (the record as a JSON object of strings) and `expires_at`
  * (milliseconds since the epoch), with an index for {@link D1Store.cleanup}.
  */
-export function d1Schema(table = DEFAULT_TABLE): string[] {
+export function d1Schema(table: string = DEFAULT_TABLE): string[] {
   checkTable(table);
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
