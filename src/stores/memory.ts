@@ -150,6 +150,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 function memoryOwnerIndex(now: () => number, maxEntries: number): OwnerIndex & { readonly size: number } {
   const owners = new Map<string, OwnerEntry>();
   let size = 0;
+  // No index entry expires before this; a sweep runs at most once a minute after it.
+  let nextExpiry = Infinity;
+  let lastSweep = 0;
 
   function seconds(): number {
     return Math.floor(now() / 1000);
@@ -165,8 +168,11 @@ function memoryOwnerIndex(now: () => number, maxEntries: number): OwnerIndex & {
   }
 
   function sweep(nowS: number): void {
+    lastSweep = nowS;
+    nextExpiry = Infinity;
     for (const [owner, entry] of owners) {
       prune(entry, nowS);
+      for (const expires of entry.keys.values()) if (expires < nextExpiry) nextExpiry = expires;
       if (entry.keys.size === 0 && entry.until < nowS) owners.delete(owner);
     }
   }
@@ -191,7 +197,9 @@ function memoryOwnerIndex(now: () => number, maxEntries: number): OwnerIndex & {
       return live(owner)?.generation ?? 0;
     },
     async add(owner, key, expires) {
-      if (size >= maxEntries) sweep(seconds());
+      const nowS = seconds();
+      if (size >= maxEntries || (nowS > nextExpiry && nowS - lastSweep >= 60)) sweep(nowS);
+      if (expires < nextExpiry) nextExpiry = expires;
       let entry = live(owner);
       if (entry === undefined) owners.set(owner, (entry = { generation: 0, keys: new Map(), until: 0 }));
       if (!entry.keys.has(key)) size++;
