@@ -15,3 +15,5 @@ export type { Secret } from "./secret.ts";
 export { generateSecret } from "./secret.ts";
 export { SessionError } from "./errors.ts";
 export type { InvalidReason, SessionErrorCode } from "./errors.ts";
+export type { OwnedSession, OwnerApi, RevokeAllOptions, TrackOptions } from "./owners.ts";
+export type { OwnerIndex } from "./stores/store.ts";

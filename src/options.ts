@@ -7,6 +7,9 @@ import { SessionError, describe, suggestOption } from "./errors.ts";
 import { checkSecretPolicy, normalizeSecrets } from "./secret.ts";
 import type { Secret } from "./secret.ts";
 import type { SessionStore } from "./stores/store.ts";
+import { resolveOwners } from "./owners.ts";
+import type { ResolvedOwners, TrackOptions } from "./owners.ts";
+import type { SessionData } from "./session.ts";
 
 /** The cookie formats. */
 export type SessionFormat = "signed" | "sealed" | "flask";
@@ -75,6 +78,14 @@ export interface SessionsOptions {
   onError?: (error: SessionError, request: Request) => Response | Promise<Response>;
   /** Accept secrets that fail the secret policy (for tests and legacy keys only). */
   unsafeAllowWeakSecret?: boolean;
+  /**
+   * Names the owner of a session from its data (the user id the app stored at login), so that
+   * `sessions.list(owner)`, `revoke` and `revokeAll` work. Needs a store with an owner index
+   * (memory, Redis, Postgres). Default: none, nothing is indexed.
+   */
+  owner?: (data: SessionData) => string | undefined;
+  /** What to record about each owned session for `list` (off by default: personal data). */
+  track?: TrackOptions;
 }
 
 /** Options after validation, with every default filled in. */
@@ -93,6 +104,8 @@ export interface ResolvedOptions {
   /** Milliseconds a load's or commit's store calls may take. */
   readonly storeTimeout: number;
   readonly onError: ((error: SessionError, request: Request) => Response | Promise<Response>) | undefined;
+  /** The `owner` and `track` options, when an owner is named. */
+  readonly owners?: ResolvedOwners | undefined;
 }
 
 const DAY = 24 * 3600;
@@ -103,7 +116,7 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret"]);
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track"]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -201,7 +214,8 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
   }
   const onError = options.onError;
   if (onError !== undefined && typeof onError !== "function") throw new TypeError(`option onError must be a function, got ${describe(onError)}`);
-  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError };
+  const owners = resolveOwners(options.owner, options.track, store, false);
+  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError, owners };
 }
 
 /** Default milliseconds a store call may take before the request fails closed. */

@@ -14,6 +14,8 @@ import { invalidReporter } from "./lifetime.ts";
 import { cookieMode } from "./modes/cookie.ts";
 import type { Mode, SaveContext } from "./modes/mode.ts";
 import { storeMode } from "./modes/store.ts";
+import { ownerApiUnavailable } from "./owners.ts";
+import type { OwnerApi } from "./owners.ts";
 import { resolveOptions } from "./options.ts";
 import type { ResolvedOptions, SessionsOptions } from "./options.ts";
 import { autoSecure } from "./request.ts";
@@ -54,7 +56,7 @@ export interface HandleOptions<Args extends unknown[]> {
 }
 
 /** What {@link createSessions} returns. */
-export interface Sessions<Data extends object = SessionData> {
+export interface Sessions<Data extends object = SessionData> extends OwnerApi {
   /**
    * The session of `request`. Never throws for anything in the request: a bad cookie is a fresh
    * session. With a store, rejects with `SessionError` (`store_unavailable`) when the store
@@ -116,7 +118,8 @@ const UNTOUCHED: SessionWrites = Object.freeze({ cookies: Object.freeze([]) as r
 export function createSessions<Data extends object = SessionData>(options: SessionsOptions): Sessions<Data> {
   const config = resolveOptions(options);
   const reject = invalidReporter(config.onInvalid);
-  const mode: Mode<unknown> = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
+  const mode: Mode<unknown> & { owners?: OwnerApi } = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
+  const owners = mode.owners ?? ownerApiUnavailable("sessions.list, revoke and revokeAll need option owner: (data) => data.userId, and a server-side store with an owner index (memoryStore(), redisStore())");
   const pending = new WeakMap<Session<Data>, Pending>();
   const warned = new Set<string>();
 
@@ -225,7 +228,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return answerSessionError(error, request, config);
   }
 
-  const sessions: Sessions<Data> = { load, save, commit, handle };
+  const sessions: Sessions<Data> = { load, save, commit, handle, list: owners.list, revoke: owners.revoke, revokeAll: owners.revokeAll, handleOf: owners.handleOf };
   errorAnswers.set(sessions, answerError);
   return sessions;
 }

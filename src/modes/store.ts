@@ -21,6 +21,8 @@ import type { InvalidReason } from "../errors.ts";
 import { assertLosslessJson, isLosslessJson } from "../json.ts";
 import { CLOCK_SKEW, expiryOf, remainingSeconds } from "../lifetime.ts";
 import type { ResolvedOptions } from "../options.ts";
+import { OWNER_FIELDS, ownerTracker, rememberOpened } from "../owners.ts";
+import type { OwnedFields, OwnerStep } from "../owners.ts";
 import { cookieExpiry, createdAt, decide } from "../policy.ts";
 import type { RequestLike } from "../request.ts";
 import { Session, isEmpty, sessionInternals, wasChanged } from "../session.ts";
@@ -28,6 +30,7 @@ import type { Flash, SessionState } from "../session.ts";
 import type { SessionStore, StorePatch, StoreRecord } from "../stores/store.ts";
 import { candidates } from "./mode.ts";
 import type { Mode, Opened, Reject, SaveContext } from "./mode.ts";
+import type { OwnerApi } from "../owners.ts";
 
 /** Length of a session id: 32 random bytes in base64url without padding. */
 export const ID_LENGTH = 43;
@@ -58,10 +61,12 @@ interface Loaded {
   readonly permanent: boolean;
   readonly created: number;
   readonly lastActive: number;
+  /** The owner fields of the record (owners.ts). */
+  readonly owned: OwnedFields;
 }
 
 /** The store mode for one configuration: the engine over `config.store`. */
-export function storeMode(config: ResolvedOptions, store: SessionStore, reject: Reject): Mode<Loaded | undefined> {
+export function storeMode(config: ResolvedOptions, store: SessionStore, reject: Reject): Mode<Loaded | undefined> & { owners?: OwnerApi } {
   const { cookie, refresh, now } = config;
   const timeout = config.storeTimeout;
   const touchInterval = store.touchInterval ?? 0;
@@ -92,6 +97,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     );
     return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
   }
+  const owners = config.owners === undefined ? undefined : ownerTracker(config.owners, store, config, call);
 
   // The state a stored record describes, or null for anything that is not one of our records.
   function parse(record: unknown, id: string, key: string): [SessionState, Loaded] | null {
@@ -99,6 +105,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     const values = new Map<string, string>();
     const data = new Map<string, unknown>();
     let k: unknown, c: unknown, a: unknown, p: unknown, f: unknown;
+    const owned: Record<string, string> = {};
     for (const field of Object.keys(record)) {
       const text = (record as Record<string, unknown>)[field];
       if (typeof text !== "string") return null;
@@ -119,6 +126,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
       else if (field === "a") a = text;
       else if (field === "p") p = text;
       else if (field === "f") f = text;
+      else if (OWNER_FIELDS.has(field)) owned[field] = text;
       // Unknown fields are ignored: a later version may add some.
     }
     const created = seconds(c);
@@ -126,14 +134,16 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     if (k !== key || created === null || lastActive === null || (p !== undefined && p !== "1")) return null;
     const flashes = f === undefined ? [] : parseFlashes(f as string);
     if (flashes === null) return null;
-    const loaded: Loaded = { id, key, values, flashes: f as string | undefined, permanent: p === "1", created, lastActive };
+    const loaded: Loaded = { id, key, values, flashes: f as string | undefined, permanent: p === "1", created, lastActive, owned: owned as OwnedFields };
     return [{ data, flashes, permanent: loaded.permanent, created, lastActive }, loaded];
   }
 
   async function open(request: RequestLike): Promise<Opened<Loaded | undefined>> {
     // The store is read now, since a Session's methods are synchronous.
     const found = await load(request.headers.get("cookie"));
-    return found === null ? { session: new Session(null), ticket: undefined } : { session: new Session(found[0]), ticket: found[1] };
+    const opened = found === null ? { session: new Session(null), ticket: undefined } : { session: new Session(found[0]), ticket: found[1] };
+    if (owners !== undefined) rememberOpened(opened.session, request, found?.[1].key);
+    return opened;
   }
 
   async function load(header: string | null): Promise<[SessionState, Loaded] | null> {
@@ -228,6 +238,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
       case "delete":
         // Emptied or destroyed: the record goes, and so does the cookie (Flask deletes an empty session).
         if (loaded !== undefined) await call(deadline, "delete", () => store.delete(loaded.key));
+        if (owners !== undefined && loaded !== undefined) await owners.dropped(loaded.owned, loaded.key, deadline);
         return [deleteCookieWrite(cookie, secure)];
       case "refresh":
         return touch(loaded!, nowS, deadline, secure, waitUntil);
@@ -238,23 +249,40 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
       const id = newSessionId();
       const key = storeKeyOf(id);
       const record = fullRecord(state, key, created, nowS); // serialized before any store call
+      const ttl = remainingSeconds(created, nowS, config);
+      const owned = owners === undefined ? undefined : await owners.forRecord(session, state, loaded?.owned, nowS, ttl, deadline);
+      if (owned !== undefined) Object.assign(record, owned.set);
       if (loaded !== undefined) {
         // The old entry goes first: if it is already gone (destroyed meanwhile), nothing is revived.
         const existed = await call(deadline, "delete", () => store.delete(loaded.key));
+        if (owners !== undefined) await owners.dropped(loaded.owned, loaded.key, deadline);
         if (existed === false) return [];
       }
-      await call(deadline, "set", () => store.set(key, record, remainingSeconds(created, nowS, config)));
+      await call(deadline, "set", () => store.set(key, record, ttl));
+      if (owned !== undefined && !(await owned.after(key))) return revoked(key, deadline, secure);
       return [idCookie(id, state.permanent, created, nowS, secure)];
     }
-    const applied = await applyPatch(deadline, loaded.key, patch!, remainingSeconds(created, nowS, config));
+    const ttl = remainingSeconds(created, nowS, config);
+    const owned = owners === undefined ? undefined : await owners.forPatch(session, state, loaded.owned, i.cleared, nowS, ttl, deadline);
+    const applied = await applyPatch(deadline, loaded.key, owned === undefined ? patch! : withOwner(patch!, owned), ttl);
     // false: the record was destroyed (or expired) while this request ran; destroy wins.
     if (!applied) return [];
+    if (owned !== undefined && !(await owned.after(loaded.key))) return revoked(loaded.key, deadline, secure);
     return state.permanent || loaded.permanent ? [idCookie(loaded.id, state.permanent, created, nowS, secure)] : [];
+  }
+
+  // A write that met a revoke (the owner's generation moved on): the record goes, and the cookie.
+  async function revoked(key: string, deadline: number, secure: boolean): Promise<CookieWrite[]> {
+    await call(deadline, "delete", () => store.delete(key));
+    return [deleteCookieWrite(cookie, secure)];
   }
 
   // A refresh-only write changes no data: if it fails, the request still stands, unrefreshed.
   async function touch(loaded: Loaded, nowS: number, deadline: number, secure: boolean, waitUntil: SaveContext["waitUntil"]): Promise<CookieWrite[]> {
-    const touched = applyPatch(deadline, loaded.key, { set: { a: String(nowS) }, delete: [], replace: false }, remainingSeconds(loaded.created, nowS, config)).catch(() => false);
+    const ttl = remainingSeconds(loaded.created, nowS, config);
+    const owned = owners?.forTouch(loaded.owned, nowS, ttl);
+    const patched = applyPatch(deadline, loaded.key, { set: { a: String(nowS), ...owned?.set }, delete: [], replace: false }, ttl);
+    const touched = (owned === undefined ? patched : patched.then(async (ok) => ok && ((await owned.after(loaded.key)) || (await store.delete(loaded.key), false)))).catch(() => false);
     if (waitUntil !== undefined) {
       // After the response (Workers' ctx.waitUntil): should the touch fail, the record simply
       // keeps its older last-active time and ends that much sooner; nothing is lost or revived.
@@ -264,7 +292,12 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     return (await touched) ? [idCookie(loaded.id, true, loaded.created, nowS, secure)] : [];
   }
 
-  return { open, save };
+  return { open, save, owners: owners?.api };
+}
+
+// A patch with the owner fields added (or removed).
+function withOwner(patch: StorePatch, owned: OwnerStep): StorePatch {
+  return { set: { ...patch.set, ...owned.set }, delete: [...patch.delete, ...owned.delete], replace: patch.replace };
 }
 
 /** The whole record for `state` under `key`; throws `unserializable` before anything is written. */

@@ -1,7 +1,7 @@
 // The embedded store: a bounded Map in this process, with expiry and LRU eviction.
 
 import { describe } from "../errors.ts";
-import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+import type { OwnerIndex, SessionStore, StorePatch, StoreRecord } from "./store.ts";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -17,6 +17,17 @@ export interface MemoryStore extends SessionStore {
   patch(key: string, patch: StorePatch, ttl: number): Promise<boolean>;
   /** Entries held now (expired ones included until they are swept). */
   readonly size: number;
+  readonly owners: OwnerIndex;
+  /** Owner-index entries held now, over all owners (expired ones included until they are swept). */
+  readonly ownerIndexSize: number;
+}
+
+// One owner's index: its generation, its keys with their expiry (seconds), and the latest
+// expiry it ever held (the generation must outlive every record written under it).
+interface OwnerEntry {
+  generation: number;
+  keys: Map<string, number>;
+  until: number;
 }
 
 interface Entry {
@@ -89,7 +100,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return expires;
   }
 
+  const owners = memoryOwnerIndex(now, maxEntries);
+
   return {
+    owners,
+    get ownerIndexSize(): number {
+      return owners.size;
+    },
+
     async get(key: string): Promise<StoreRecord | null> {
       const entry = live(key);
       if (entry === undefined) return null;
@@ -123,6 +141,91 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     get size(): number {
       return entries.size;
+    },
+  };
+}
+
+// The owner index of memoryStore: bounded like the sessions (swept of expired entries when
+// it holds more keys than the store holds sessions).
+function memoryOwnerIndex(now: () => number, maxEntries: number): OwnerIndex & { readonly size: number } {
+  const owners = new Map<string, OwnerEntry>();
+  let size = 0;
+  // No index entry expires before this; a sweep runs at most once a minute after it.
+  let nextExpiry = Infinity;
+  let lastSweep = 0;
+
+  function seconds(): number {
+    return Math.floor(now() / 1000);
+  }
+
+  function prune(entry: OwnerEntry, nowS: number): void {
+    for (const [key, expires] of entry.keys) {
+      if (expires < nowS) {
+        entry.keys.delete(key);
+        size--;
+      }
+    }
+  }
+
+  function sweep(nowS: number): void {
+    lastSweep = nowS;
+    nextExpiry = Infinity;
+    for (const [owner, entry] of owners) {
+      prune(entry, nowS);
+      for (const expires of entry.keys.values()) if (expires < nextExpiry) nextExpiry = expires;
+      if (entry.keys.size === 0 && entry.until < nowS) owners.delete(owner);
+    }
+  }
+
+  function live(owner: string): OwnerEntry | undefined {
+    const entry = owners.get(owner);
+    if (entry === undefined) return undefined;
+    const nowS = seconds();
+    prune(entry, nowS);
+    if (entry.keys.size === 0 && entry.until < nowS) {
+      owners.delete(owner);
+      return undefined;
+    }
+    return entry;
+  }
+
+  return {
+    get size(): number {
+      return size;
+    },
+    async generation(owner) {
+      return live(owner)?.generation ?? 0;
+    },
+    async add(owner, key, expires) {
+      const nowS = seconds();
+      if (size >= maxEntries || (nowS > nextExpiry && nowS - lastSweep >= 60)) sweep(nowS);
+      if (expires < nextExpiry) nextExpiry = expires;
+      let entry = live(owner);
+      if (entry === undefined) owners.set(owner, (entry = { generation: 0, keys: new Map(), until: 0 }));
+      if (!entry.keys.has(key)) size++;
+      entry.keys.set(key, expires);
+      if (expires > entry.until) entry.until = expires;
+      return entry.generation;
+    },
+    async remove(owner, key) {
+      const entry = owners.get(owner);
+      if (entry !== undefined && entry.keys.delete(key)) size--;
+    },
+    async list(owner) {
+      return [...(live(owner)?.keys.keys() ?? [])];
+    },
+    async revoke(owner, except) {
+      let entry = live(owner);
+      if (entry === undefined) owners.set(owner, (entry = { generation: 0, keys: new Map(), until: 0 }));
+      entry.generation++;
+      const keys: string[] = [];
+      for (const key of entry.keys.keys()) {
+        if (key === except) continue;
+        keys.push(key);
+        entry.keys.delete(key);
+        size--;
+      }
+      return { keys, generation: entry.generation };
     },
   };
 }

@@ -8,7 +8,9 @@
 import { sha1 } from "@noble/hashes/legacy.js";
 import { utf8Encoder } from "../encoding.ts";
 import { describe } from "../errors.ts";
-import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base64urlEncode } from "../encoding.ts";
+import type { OwnerIndex, SessionStore, StorePatch, StoreRecord } from "./store.ts";
 
 /** node-redis v4/v5 (`createClient()`): raw commands through `sendCommand`. */
 export interface NodeRedisLike {
@@ -50,6 +52,7 @@ export interface RedisStoreOptions {
 export interface RedisStore extends SessionStore {
   delete(key: string): Promise<boolean>;
   patch(key: string, patch: StorePatch, ttl: number): Promise<boolean>;
+  readonly owners: OwnerIndex;
 }
 
 /** The default key prefix of {@link redisStore}. */
@@ -99,7 +102,53 @@ function script(source: string): Script {
   return { source, sha };
 }
 
+// The owner index: KEYS[1] = a sorted set (member: session key, score: entry expiry in
+// seconds), KEYS[2] = the owner's generation. Both are named "<prefix>owner:{<hash>}..." so
+// they share a hash tag (one slot under Cluster). Each script first drops expired entries
+// and keeps both keys alive until the latest expiry they hold.
+// ARGV = now; returns the generation.
+const OWNER_PRELUDE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local function keep(expires)
+  local at = tonumber(expires)
+  local left = redis.call('TTL', KEYS[2])
+  if left < 0 or at - tonumber(ARGV[1]) > left then
+    redis.call('EXPIREAT', KEYS[2], at)
+  end
+  if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('TTL', KEYS[1]) < at - tonumber(ARGV[1]) then redis.call('EXPIREAT', KEYS[1], at) end
+end
+`;
+// ARGV = now, key, expires.
+const OWNER_ADD_SCRIPT = `${OWNER_PRELUDE}
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], '0') end
+keep(ARGV[3])
+return tonumber(redis.call('GET', KEYS[2]))
+`;
+// ARGV = now, except ('' for none). Returns { generation, removed keys... }.
+const OWNER_REVOKE_SCRIPT = `${OWNER_PRELUDE}
+local generation = redis.call('INCR', KEYS[2])
+local keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+local removed = { generation }
+for _, key in ipairs(keys) do
+  if key ~= ARGV[2] then
+    redis.call('ZREM', KEYS[1], key)
+    removed[#removed + 1] = key
+  end
+end
+-- A generation created here (no entry was ever added) still outlives any in-flight write.
+if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], 400 * 24 * 3600) end
+return removed
+`;
+// ARGV = now. Returns the live keys.
+const OWNER_LIST_SCRIPT = `${OWNER_PRELUDE}
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`;
+
 const SET = script(SET_SCRIPT);
+const OWNER_ADD = script(OWNER_ADD_SCRIPT);
+const OWNER_REVOKE = script(OWNER_REVOKE_SCRIPT);
+const OWNER_LIST = script(OWNER_LIST_SCRIPT);
 const PATCH = script(PATCH_SCRIPT);
 
 /**
@@ -133,17 +182,48 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof prefix !== "string") throw new TypeError(`option prefix must be a string, got ${describe(prefix)}`);
   const send = sender(options.client);
 
-  async function run(s: Script, key: string, args: string[]): Promise<unknown> {
+  async function run(s: Script, key: string, args: string[], keys: string[] = [prefix + key]): Promise<unknown> {
     try {
-      return await send(["EVALSHA", s.sha, "1", prefix + key, ...args], prefix + key);
+      return await send(["EVALSHA", s.sha, String(keys.length), ...keys, ...args], keys[0]!);
     } catch (error) {
       // The first use on this server (or after SCRIPT FLUSH / a restart): send the source once.
       if (!String((error as Error | undefined)?.message).includes("NOSCRIPT")) throw error;
-      return send(["EVAL", s.source, "1", prefix + key, ...args], prefix + key);
+      return send(["EVAL", s.source, String(keys.length), ...keys, ...args], keys[0]!);
     }
   }
 
+  // The owner's two keys, under one hash tag: the owner is hashed, so any string is safe in it.
+  function ownerKeys(owner: string): string[] {
+    const tag = `${prefix}owner:{${base64urlEncode(sha256(utf8Encoder.encode(owner)))}}`;
+    return [tag, `${tag}:gen`];
+  }
+
+  function nowSeconds(): string {
+    return String(Math.floor(Date.now() / 1000));
+  }
+
+  const owners: OwnerIndex = {
+    async generation(owner) {
+      return Number((await send(["GET", ownerKeys(owner)[1]!], ownerKeys(owner)[1]!)) ?? 0);
+    },
+    async add(owner, key, expires) {
+      return Number(await run(OWNER_ADD, "", [nowSeconds(), key, String(expires)], ownerKeys(owner)));
+    },
+    async remove(owner, key) {
+      await send(["ZREM", ownerKeys(owner)[0]!, key], ownerKeys(owner)[0]!);
+    },
+    async list(owner) {
+      return ((await run(OWNER_LIST, "", [nowSeconds()], ownerKeys(owner))) as unknown[]).map(String);
+    },
+    async revoke(owner, except) {
+      const [generation, ...keys] = (await run(OWNER_REVOKE, "", [nowSeconds(), except ?? ""], ownerKeys(owner))) as unknown[];
+      return { generation: Number(generation), keys: keys.map(String) };
+    },
+  };
+
   return {
+    owners,
+
     async get(key: string): Promise<StoreRecord | null> {
       let reply: unknown;
       try {

@@ -91,4 +91,37 @@ export interface SessionStore {
    * Workers KV (one write per second per key). Default 0: `refresh` alone decides.
    */
   readonly touchInterval?: number;
+  /**
+   * An index of sessions by owner, for the `owner` option (`sessions.list`, `revoke`,
+   * `revokeAll`). Optional: without it, `createSessions({ owner })` throws at start-up.
+   */
+  readonly owners?: OwnerIndex;
+}
+
+/**
+ * An owner index (optional part of {@link SessionStore}, as `store.owners`): owner → the
+ * store keys of that owner's sessions, plus a per-owner generation that `revoke` bumps.
+ * websession writes each owned record first and then `add`s its key, comparing the
+ * generation `add` returns with the one the record was written under: a record written
+ * while a `revoke` ran deletes itself, so a revoked session never writes itself back.
+ *
+ * Entries carry an expiry (whole seconds since the epoch) that websession keeps ahead of the
+ * session's own; a store drops entries past it (no unbounded growth) and keeps the owner's
+ * generation at least until its last entry's expiry. Each method must be atomic for one
+ * owner (Redis: one script over keys sharing a hash tag; SQL: one transaction).
+ */
+export interface OwnerIndex {
+  /** The owner's current generation: 0 until the first `revoke`. */
+  generation(owner: string): Promise<number>;
+  /** Adds (or re-dates) `key` under `owner` until `expires`; resolves the owner's current generation. */
+  add(owner: string, key: string, expires: number): Promise<number>;
+  /** Removes `key` from `owner`'s index (nothing when absent). */
+  remove(owner: string, key: string): Promise<void>;
+  /** The keys indexed under `owner` whose entries have not expired. */
+  list(owner: string): Promise<string[]>;
+  /**
+   * Bumps `owner`'s generation and removes every key but `except` from the index, in one
+   * step; resolves the removed keys (websession then deletes their records) and the new generation.
+   */
+  revoke(owner: string, except?: string): Promise<{ keys: string[]; generation: number }>;
 }
