@@ -54,10 +54,11 @@ describe("dependency hygiene", () => {
   const core = sources(join(ROOT, "src"));
   const adapters = sources(join(ROOT, "adapters"));
 
-  test("the runtime dependencies are exactly @noble/ciphers, @noble/hashes and pako; hono and react-router (types of websession/react-router) are optional peers", () => {
+  test("the runtime dependencies are exactly @noble/ciphers, @noble/hashes and pako; hono, fastify and react-router (types of their adapters) are optional peers", () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(["@noble/ciphers", "@noble/hashes", "pako"]);
-    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["hono", "react-router"]);
+    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["hono", "fastify", "react-router"]);
     expect(pkg.peerDependenciesMeta?.["react-router"]?.optional).toBe(true);
+    expect(pkg.peerDependenciesMeta?.fastify?.optional).toBe(true);
     expect(pkg.peerDependenciesMeta?.hono?.optional).toBe(true);
   });
 
