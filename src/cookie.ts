@@ -3,6 +3,9 @@
 
 import { describe } from "./errors.ts";
 
+/** 6265bis 5.6/5.7: browsers ignore a cookie whose name plus value exceeds 4096 octets. */
+export const MAX_COOKIE_SIZE = 4096;
+
 /** `SameSite` values as written on the wire. */
 export type SameSite = "Strict" | "Lax" | "None";
 

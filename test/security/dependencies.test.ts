@@ -1,5 +1,5 @@
 // Dependency hygiene, offline (the registry half is `npm run audit:prod`, test/security/audit.ts):
-// the core needs exactly @noble/hashes and pako, imports nothing else at run time (no node:,
+// the core needs exactly @noble/ciphers, @noble/hashes and pako, imports nothing else at run time (no node:,
 // no runtime-specific modules), uses every dependency it declares, and the lockfile pins both
 // by integrity hash with no install scripts and no dependencies of their own.
 
@@ -60,7 +60,7 @@ describe("dependency hygiene", () => {
     expect(pkg.peerDependenciesMeta?.hono?.optional).toBe(true);
   });
 
-  test("src/ imports at run time only relative modules and its two dependencies: no node:, Deno, Bun or Workers modules", () => {
+  test("src/ imports at run time only relative modules and its three dependencies: no node:, Deno, Bun or Workers modules", () => {
     const bare = new Map<string, string[]>();
     for (const file of core) {
       for (const specifier of runtimeImports(file)) {
@@ -72,9 +72,10 @@ describe("dependency hygiene", () => {
         bare.set(packageOf(specifier), [...(bare.get(packageOf(specifier)) ?? []), relative(ROOT, file)]);
       }
     }
-    expect([...bare.keys()].sort()).toEqual(["@noble/hashes", "pako"]);
-    // Each is needed: noble for the synchronous HMACs and hashes, pako only for the flask format.
-    expect(bare.get("pako")).toEqual(["src/codecs/zlib.ts"]);
+    expect([...bare.keys()].sort()).toEqual(["@noble/ciphers", "@noble/hashes", "pako"]);
+    // Each is needed: noble for the synchronous HMACs, hashes and AES-GCM, pako only for the flask format.
+    expect(bare.get("pako")).toEqual(["src/codecs/flask/zlib.ts"]);
+    expect(bare.get("@noble/ciphers")).toEqual(["src/codecs/sealed.ts"]);
     expect(bare.get("@noble/hashes")!.length).toBeGreaterThanOrEqual(3);
   });
 
