@@ -14,13 +14,15 @@
 
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha1 } from "@noble/hashes/legacy.js";
-import { base64urlDecode, base64urlEncode, timingSafeEqual, utf8Encoder } from "../encoding.ts";
-import { SessionError } from "../errors.ts";
-import type { Secret } from "../secret.ts";
-import type { Flash, SessionState } from "../session.ts";
-import type { InvalidReason } from "../errors.ts";
-import type { Codec } from "./codec.ts";
-import { Markup, PyFloat, Tuple, dumpTaggedJson, parseTaggedJson } from "./flask-json.ts";
+import { base64urlDecode, base64urlEncode, timingSafeEqual, utf8Encoder } from "../../encoding.ts";
+import { SessionError } from "../../errors.ts";
+import type { Secret } from "../../secret.ts";
+import type { Flash, SessionState } from "../../session.ts";
+import type { InvalidReason } from "../../errors.ts";
+import type { Codec } from "../codec.ts";
+import { parseTaggedJson } from "./parser.ts";
+import { Markup, PyFloat, Tuple } from "./values.ts";
+import { dumpTaggedJson } from "./writer.ts";
 import { zlibCompress, zlibDecompress } from "./zlib.ts";
 
 const SALT = utf8Encoder.encode("cookie-session");
