@@ -7,7 +7,7 @@ import { collectChunks, maxChunkedLength, splitIntoChunks, staleCookieNames } fr
 import type { SentCookies } from "./chunks.ts";
 import type { InvalidReason } from "./errors.ts";
 import type { Codec, Decoded } from "./codecs/codec.ts";
-import { flaskCodec } from "./codecs/flask.ts";
+import { flaskCodec } from "./codecs/flask/codec.ts";
 import { sealedCodec } from "./codecs/sealed.ts";
 import { signedCodec } from "./codecs/signed.ts";
 import { cookieWrite, deleteCookieWrite, readCookie } from "./cookie.ts";
