@@ -74,7 +74,7 @@ describe("dependency hygiene", () => {
     }
     expect([...bare.keys()].sort()).toEqual(["@noble/ciphers", "@noble/hashes", "pako"]);
     // Each is needed: noble for the synchronous HMACs, hashes and AES-GCM, pako only for the flask format.
-    expect(bare.get("pako")).toEqual(["src/codecs/flask/zlib.ts"]);
+    expect([...new Set(bare.get("pako"))]).toEqual(["src/codecs/flask/zlib.ts"]);
     expect(bare.get("@noble/ciphers")).toEqual(["src/codecs/sealed.ts"]);
     expect(bare.get("@noble/hashes")!.length).toBeGreaterThanOrEqual(3);
   });

@@ -3,12 +3,73 @@
 // pako is used both ways rather than CompressionStream: its deflate emits the very bytes
 // Python's zlib 1.2.13 does (Node's and Chromium's zlib fork do not), and a synchronous
 // inflate lets a Flask cookie verify and decode lazily, on the session's first use.
+//
+// Writing: Flask compresses only when that saves at least 2 bytes. One deflate state is kept
+// and reset per cookie (pako's one-shot deflate allocates ~260 KB of window and hash tables
+// each call, which cost more than everything else in writing a cookie), and its output room
+// is exactly what a useful result may take, so an incompressible payload stops early. zlib's
+// output does not depend on how much output room it is given, so the bytes are the one-shot
+// bytes (test/codecs/flask.test.ts compares them with Python's for many payloads).
 
-import { Inflate, deflate } from "pako";
+import { Inflate } from "pako";
+import { deflate, deflateInit2, deflateResetKeep } from "pako/lib/zlib/deflate.js";
+import type { DeflateState } from "pako/lib/zlib/deflate.js";
+import ZStream from "pako/lib/zlib/zstream.js";
 
-/** `zlib.compress(bytes)` as Python writes it: level 6, windowBits 15, memLevel 8. */
-export function zlibCompress(bytes: Uint8Array): Uint8Array {
-  return deflate(bytes, { level: 6 });
+const Z_OK = 0;
+const Z_STREAM_END = 1;
+const Z_FINISH = 4;
+const Z_DEFLATED = 8;
+const Z_DEFAULT_STRATEGY = 0;
+
+// The deflater: level 6, windowBits 15, memLevel 8 (Python's zlib.compress), created on first
+// use. Every use is synchronous, so two cookies never share it at once.
+let stream: ZStream | undefined;
+// lm_init's state right after deflateInit2: what deflateReset restores besides the hash heads.
+let initial: Record<string, number> = {};
+const LM_FIELDS = ["window_size", "max_lazy_match", "good_match", "nice_match", "max_chain_length", "strstart", "block_start", "lookahead", "insert", "match_length", "prev_length", "match_available", "ins_h"] as const;
+
+/**
+ * The deflater, reset: zlib's deflateReset (deflateResetKeep, then lm_init) with the 64 KiB
+ * hash-head table cleared by one native `fill` (pako clears it element by element, which
+ * costs more than compressing a session cookie). Same state, so the same bytes.
+ */
+function deflater(): ZStream {
+  if (stream === undefined) {
+    const created = new ZStream();
+    if (deflateInit2(created, 6, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY, true) !== Z_OK) throw new Error("zlib: deflateInit2 failed");
+    const state = created.state!;
+    initial = Object.fromEntries(LM_FIELDS.map((field) => [field, state[field]]));
+    stream = created;
+    return created;
+  }
+  if (deflateResetKeep(stream) !== Z_OK) throw new Error("zlib: deflateReset failed");
+  const state: DeflateState = stream.state!;
+  state.head.fill(0);
+  for (const field of LM_FIELDS) state[field] = initial[field]!;
+  return stream;
+}
+
+/**
+ * `zlib.compress(bytes)` as Python writes it (level 6, windowBits 15, memLevel 8), when that
+ * is at most `maxLength` bytes long; `null` when it would be longer.
+ */
+export function zlibCompressWithin(bytes: Uint8Array, maxLength: number): Uint8Array | null {
+  if (maxLength <= 0) return null;
+  const strm = deflater();
+  const out = new Uint8Array(maxLength);
+  strm.input = bytes;
+  strm.next_in = 0;
+  strm.avail_in = bytes.length;
+  strm.output = out;
+  strm.next_out = 0;
+  strm.avail_out = maxLength;
+  const status = deflate(strm, Z_FINISH);
+  const written = strm.next_out;
+  // Drop the references to this cookie's buffers (the window keeps its own copy until reset).
+  strm.input = null;
+  strm.output = null;
+  return status === Z_STREAM_END ? out.subarray(0, written) : null;
 }
 
 const CHUNK = 16 * 1024;
