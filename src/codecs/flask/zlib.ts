@@ -12,9 +12,50 @@
 // bytes (test/codecs/flask.test.ts compares them with Python's for many payloads).
 
 import { Inflate } from "pako";
-import { deflate, deflateInit2, deflateResetKeep } from "pako/lib/zlib/deflate.js";
-import type { DeflateState } from "pako/lib/zlib/deflate.js";
-import ZStream from "pako/lib/zlib/zstream.js";
+// pako's zlib port itself (CommonJS; the package exports it as "./lib/zlib/*"). @types/pako
+// covers only the bundled API, so the little used here is typed below.
+// @ts-ignore: no declaration file for this module
+import deflateModule from "pako/lib/zlib/deflate.js";
+// @ts-ignore: no declaration file for this module
+import ZStreamModule from "pako/lib/zlib/zstream.js";
+
+/** zlib's z_stream: input and output buffers with their positions. */
+interface ZStream {
+  input: Uint8Array | null;
+  next_in: number;
+  avail_in: number;
+  output: Uint8Array | null;
+  next_out: number;
+  avail_out: number;
+  state: DeflateState | null;
+}
+
+/** The fields of zlib's deflate_state that deflateReset's lm_init sets, and the hash heads. */
+interface DeflateState {
+  head: Uint16Array;
+  window_size: number;
+  max_lazy_match: number;
+  good_match: number;
+  nice_match: number;
+  max_chain_length: number;
+  strstart: number;
+  block_start: number;
+  lookahead: number;
+  insert: number;
+  match_length: number;
+  prev_length: number;
+  match_available: number;
+  ins_h: number;
+}
+
+const { deflate, deflateInit2, deflateResetKeep } = deflateModule as {
+  /** `legacyHash: true` is classic zlib's hash, so the output equals zlib's byte for byte. */
+  deflateInit2(strm: ZStream, level: number, method: number, windowBits: number, memLevel: number, strategy: number, legacyHash: boolean): number;
+  /** deflateReset without lm_init: counters, status and the Huffman trees. */
+  deflateResetKeep(strm: ZStream): number;
+  deflate(strm: ZStream, flush: number): number;
+};
+const ZStream = ZStreamModule as new () => ZStream;
 
 const Z_OK = 0;
 const Z_STREAM_END = 1;
