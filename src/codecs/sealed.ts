@@ -140,10 +140,8 @@ export function sealedCodec(secrets: readonly Secret[], cookieName: string, opti
   }
 
   function newHeader(key: SealKey): { header: string; salt: Uint8Array; iv: Uint8Array; id: string } {
-    // One call to the CSRNG for both.
-    const random = randomBytes(SALT_BYTES + IV_BYTES);
-    const salt = random.subarray(0, SALT_BYTES);
-    const iv = random.subarray(SALT_BYTES);
+    const salt = randomBytes(SALT_BYTES);
+    const iv = randomBytes(IV_BYTES);
     const saltText = base64urlEncode(salt);
     return { header: `${VERSION}.${key.kid}.${saltText}.${base64urlEncode(iv)}`, salt, iv, id: `${key.kid}.${saltText}` };
   }
