@@ -27,6 +27,8 @@ export interface ContenderInfo {
   kind: Kind;
   webStandard: boolean;
   viaHono: boolean;
+  /** Measured without any request handler (Flask's serializer in Python): its net cost is its whole time. */
+  noHandler?: boolean;
   note: string;
   /** Length of the `name=value` pair each size produces. */
   cookieBytes: Partial<Record<Size, number>>;

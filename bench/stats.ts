@@ -40,6 +40,7 @@ export function baselineOf(run: RunResult, contender: string): string {
 /** µs a contender adds over its no-session baseline (never below 0.01, so ratios stay finite). */
 export function net(run: RunResult, contender: string, size: Size, scenario: Scenario, concurrency: number): number | undefined {
   const c = cell(run, contender, size, scenario, concurrency);
+  if (c !== undefined && run.contenders.find((x) => x.id === contender)?.noHandler === true) return c.median;
   const b = cell(run, baselineOf(run, contender), size, scenario, concurrency);
   if (c === undefined || b === undefined) return undefined;
   return Math.max(0.01, c.median - b.median);

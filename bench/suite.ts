@@ -11,6 +11,7 @@ import process from "node:process";
 import { measure } from "mitata";
 import { webContenders } from "./contenders.ts";
 import type { Contender } from "./contenders.ts";
+import { flaskContender } from "./flask.ts";
 import { prepare, runRounds } from "./harness.ts";
 import type { RunResult, Sampler } from "./harness.ts";
 import { othersMeter, parseArgs, summaryLines, waitForQuiet } from "./cli.ts";
@@ -70,13 +71,23 @@ const { results, rounds } = await runRounds(prepared.tasks, (key, budget) => sam
   ),
 });
 
+// Flask itself (Node's run only: the Python side is the same whatever the JS runtime), unless
+// --only leaves websession's flask format out.
+const contendersOut = [...prepared.contenders];
+if (info.runtime === "node" && (args.only === undefined || args.only.includes("websession-flask") || args.only.includes("flask-python"))) {
+  log("timing Flask's own serializer (bench/flask_serializer.py)");
+  const flask = flaskContender({ rounds: args.rounds, budgetMs: args.budgetMs, sizes: args.sizes });
+  contendersOut.splice(contendersOut.findIndex((c) => c.kind === "baseline"), 0, flask.info);
+  Object.assign(results, flask.results);
+}
+
 const result: RunResult = {
   ...info,
   sampler: "mitata measure()",
   date: new Date().toISOString(),
   rounds: args.rounds,
   budgetMs: args.budgetMs,
-  contenders: prepared.contenders,
+  contenders: contendersOut,
   skipped: prepared.skipped,
   notes: prepared.notes,
   roundInfo: rounds,

@@ -4,11 +4,11 @@
 import { createSessions, generateSecret } from "../src/index.ts";
 import type { InvalidReason, SessionFormat } from "../src/index.ts";
 import type { Codec } from "../src/codecs/codec.ts";
-import { MAX_INFLATED_BYTES, flaskCodec } from "../src/codecs/flask.ts";
-import { parseTaggedJson } from "../src/codecs/flask-json.ts";
+import { MAX_INFLATED_BYTES, flaskCodec } from "../src/codecs/flask/codec.ts";
+import { parseTaggedJson } from "../src/codecs/flask/parser.ts";
 import { sealedCodec } from "../src/codecs/sealed.ts";
 import { signedCodec } from "../src/codecs/signed.ts";
-import { zlibDecompress } from "../src/codecs/zlib.ts";
+import { zlibDecompress } from "../src/codecs/flask/zlib.ts";
 import { base64urlDecode, base64urlEncode, utf8Decoder } from "../src/encoding.ts";
 
 // The few Node globals this file uses, declared here so the package needs no @types/node.

@@ -23,16 +23,28 @@ const asciiDecoder = new TextDecoder();
 // The scratch is reused because every use below is synchronous; it grows to the largest input
 // up to SCRATCH_MAX and larger inputs get a buffer of their own.
 const SCRATCH_MAX = 64 * 1024;
-let scratch: Uint8Array = new Uint8Array(1024);
-function scratchOf(n: number): Uint8Array {
-  if (n <= scratch.length) return scratch;
-  if (n > SCRATCH_MAX) return new Uint8Array(n);
-  return (scratch = new Uint8Array(Math.max(n, Math.min(SCRATCH_MAX, scratch.length * 2))));
+
+/** A reusable buffer for synchronous work (see {@link scratchOf}). */
+export interface Scratch {
+  bytes: Uint8Array;
 }
+
+/**
+ * At least `n` bytes of `scratch`: its buffer, grown (doubling, up to 64 KiB) when too small;
+ * a request over 64 KiB gets a buffer of its own. Only for work that finishes before the next
+ * use of the same scratch (no `await` in between).
+ */
+export function scratchOf(scratch: Scratch, n: number): Uint8Array {
+  if (n <= scratch.bytes.length) return scratch.bytes;
+  if (n > SCRATCH_MAX) return new Uint8Array(n);
+  return (scratch.bytes = new Uint8Array(Math.max(n, Math.min(SCRATCH_MAX, scratch.bytes.length * 2))));
+}
+
+const shared: Scratch = { bytes: new Uint8Array(1024) };
 
 /** Encodes bytes as base64url without padding (RFC 4648 section 5). */
 export function base64urlEncode(bytes: Uint8Array): string {
-  const out = scratchOf(Math.ceil(bytes.length / 3) * 4);
+  const out = scratchOf(shared, Math.ceil(bytes.length / 3) * 4);
   return asciiText(out, base64urlEncodeInto(bytes, out, 0));
 }
 
@@ -78,7 +90,7 @@ export function asciiText(bytes: Uint8Array, end: number): string {
 export function base64urlDecode(text: string): Uint8Array | null {
   const len = text.length;
   if ((len & 3) === 1) return null;
-  const bytes = scratchOf(len);
+  const bytes = scratchOf(shared, len);
   const { read, written } = utf8Encoder.encodeInto(text, bytes);
   // Anything but ASCII is outside the alphabet.
   if (read !== len || written !== len) return null;

@@ -7,7 +7,6 @@ export type { SessionData, Flash, FlashesOptions, RegenerateOptions } from "./se
 export type { SessionsOptions, SessionFormat, OversizePolicy } from "./options.ts";
 export { MAX_CHUNKS } from "./chunks.ts";
 export type { CookieOptions, CookieWrite, SameSite } from "./cookie.ts";
-export { Markup, PyFloat, Tuple, UUID } from "./codecs/flask-json.ts";
 export { memoryStore } from "./stores/memory.ts";
 export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
 export type { SessionStore, StorePatch, StoreRecord } from "./stores/store.ts";

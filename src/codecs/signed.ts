@@ -21,21 +21,22 @@ import {
   base64urlEncode,
   base64urlEncodeInto,
   timingSafeEqual,
-  utf8Decoder,
+  scratchOf,
   utf8Encoder,
 } from "../encoding.ts";
-import { assertLosslessJson, isLosslessJson } from "../json.ts";
+import type { Scratch } from "../encoding.ts";
+import { MAX_COOKIE_SIZE } from "../cookie.ts";
 import { deriveKeys } from "../keys.ts";
 import type { Secret } from "../secret.ts";
-import type { Flash, SessionState } from "../session.ts";
+import type { SessionState } from "../session.ts";
 import type { InvalidReason } from "../errors.ts";
 import type { Codec } from "./codec.ts";
+import { CLOCK_SKEW, parseEnvelope, serializeEnvelope } from "./envelope.ts";
 
 const LABEL = "websession/sign/v1";
 const SIGNATURE_LENGTH = 43;
 const KID_LENGTH = 6;
-/** Seconds a timestamp may be ahead of this server's clock. */
-export const CLOCK_SKEW = 60;
+export { CLOCK_SKEW } from "./envelope.ts";
 
 // noble's own type for a SHA-256 HMAC (its generic parameter is the hash's class).
 type PreparedMac = _HMAC<any>;
@@ -71,23 +72,10 @@ const DEFAULT_SIGNER: "noble" | "webcrypto" =
 // Scratch shared by every signed codec in this isolate: the token as bytes (decode), the
 // envelope's UTF-8 and the token being built (encode), the MAC. Every use is synchronous (a
 // WebCrypto call copies its input before returning), so no two uses overlap. The buffers grow
-// to the largest token seen up to SCRATCH_MAX; larger ones get a buffer of their own.
-const SCRATCH_MAX = 64 * 1024;
-let tokenScratch: Uint8Array = new Uint8Array(4096);
-let envelopeScratch: Uint8Array = new Uint8Array(4096);
+// to the largest token seen (see scratchOf).
+const tokenScratch: Scratch = { bytes: new Uint8Array(MAX_COOKIE_SIZE) };
+const envelopeScratch: Scratch = { bytes: new Uint8Array(MAX_COOKIE_SIZE) };
 const tag = new Uint8Array(32);
-
-function tokenBuffer(n: number): Uint8Array {
-  if (n <= tokenScratch.length) return tokenScratch;
-  if (n > SCRATCH_MAX) return new Uint8Array(n);
-  return (tokenScratch = new Uint8Array(Math.max(n, Math.min(SCRATCH_MAX, tokenScratch.length * 2))));
-}
-
-function envelopeBuffer(n: number): Uint8Array {
-  if (n <= envelopeScratch.length) return envelopeScratch;
-  if (n > SCRATCH_MAX) return new Uint8Array(n);
-  return (envelopeScratch = new Uint8Array(Math.max(n, Math.min(SCRATCH_MAX, envelopeScratch.length * 2))));
-}
 
 /** HMAC of `bytes` under `key` (cookie-name prefix included), into the shared `tag`. */
 function macOf(key: SignedKey, bytes: Uint8Array): Uint8Array {
@@ -98,7 +86,7 @@ function macOf(key: SignedKey, bytes: Uint8Array): Uint8Array {
 
 /** The `signed` codec for one cookie name and list of secrets (current first). */
 export function signedCodec(secrets: readonly Secret[], cookieName: string, options: SignedCodecOptions = {}): Codec {
-  const maxTokenLength = options.maxTokenLength ?? 4096;
+  const maxTokenLength = options.maxTokenLength ?? MAX_COOKIE_SIZE;
   const signer = options.signer ?? DEFAULT_SIGNER;
   let keys: SignedKey[] = [];
   const prefix = utf8Encoder.encode(`${cookieName}\u0000`);
@@ -129,7 +117,7 @@ export function signedCodec(secrets: readonly Secret[], cookieName: string, opti
       }
       // The token as bytes, once: signature, MAC input and body are all slices of it. A token
       // with non-ASCII characters (never a valid one) takes the same steps on its UTF-8 text.
-      const bytes = tokenBuffer(len);
+      const bytes = scratchOf(tokenScratch, len);
       const { read, written } = utf8Encoder.encodeInto(token, bytes);
       const ascii = read === len && written === len;
       const signature = ascii ? base64urlDecodeBytes(bytes, sigStart, len) : base64urlDecode(token.slice(sigStart));
@@ -155,10 +143,10 @@ export function signedCodec(secrets: readonly Secret[], cookieName: string, opti
       // UTF-8 of the envelope, then the token built in place as ASCII bytes after the MAC's
       // cookie-name prefix: base64url(envelope) "." kid, the MAC of prefix + that, "."
       // base64url(MAC); one string at the end.
-      const utf8 = envelopeBuffer(envelope.length * 3);
+      const utf8 = scratchOf(envelopeScratch, envelope.length * 3);
       const n = utf8Encoder.encodeInto(envelope, utf8).written;
       const p = prefix.length;
-      const out = tokenBuffer(p + Math.ceil(n / 3) * 4 + 2 + KID_LENGTH + SIGNATURE_LENGTH);
+      const out = scratchOf(tokenScratch, p + Math.ceil(n / 3) * 4 + 2 + KID_LENGTH + SIGNATURE_LENGTH);
       let o = base64urlEncodeInto(utf8.subarray(0, n), out, p);
       out[o++] = 46;
       for (let i = 0; i < key.kid.length; i++) out[o++] = key.kid.charCodeAt(i);
@@ -175,55 +163,4 @@ export function signedCodec(secrets: readonly Secret[], cookieName: string, opti
       return asciiText(out.subarray(p), o - p);
     },
   };
-}
-
-/** The envelope JSON for `state` (exported for the `sealed` codec, which shares it). */
-export function serializeEnvelope(state: SessionState): string {
-  const data = Object.fromEntries(state.data);
-  assertLosslessJson(data, "session");
-  let head = `{"c":${state.created},"a":${state.lastActive}`;
-  if (state.permanent) head += `,"p":1`;
-  if (state.nonce !== undefined) head += `,"n":${JSON.stringify(state.nonce)}`;
-  if (state.flashes.length > 0) {
-    assertLosslessJson(state.flashes, "flashes");
-    head += `,"f":${JSON.stringify(state.flashes)}`;
-  }
-  return `${head},"d":${JSON.stringify(data)}}`;
-}
-
-/** Parses envelope bytes (fatal UTF-8, strict shape); `null` for anything unexpected. */
-export function parseEnvelope(bytes: Uint8Array): SessionState | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(utf8Decoder.decode(bytes));
-  } catch {
-    return null;
-  }
-  if (!isRecord(value)) return null;
-  const { c, a, p, n, f, d } = value;
-  // Only what serializeEnvelope could have written (security bar JSN-06): deeper nesting,
-  // 1e999 or a lone surrogate escape would make the next commit of this session throw.
-  if (!isTimestamp(c) || !isTimestamp(a) || !isRecord(d) || !isLosslessJson(d)) return null;
-  if (p !== undefined && p !== 1) return null;
-  if (n !== undefined && typeof n !== "string") return null;
-  let flashes: Flash[] = [];
-  if (f !== undefined) {
-    if (!Array.isArray(f) || !f.every(isFlash) || !isLosslessJson(f)) return null;
-    flashes = f as Flash[];
-  }
-  const data = new Map<string, unknown>();
-  for (const key of Object.keys(d)) data.set(key, d[key]);
-  return { data, flashes, permanent: p === 1, created: c, lastActive: a, nonce: n };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function isTimestamp(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) >= 0;
-}
-
-function isFlash(v: unknown): boolean {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string";
 }

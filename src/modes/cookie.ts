@@ -7,7 +7,7 @@
 import { collectChunks, maxChunkedLength, splitIntoChunks, staleCookieNames } from "../chunks.ts";
 import type { SentCookies } from "../chunks.ts";
 import type { Codec, Decoded } from "../codecs/codec.ts";
-import { flaskCodec } from "../codecs/flask.ts";
+import { flaskCodec } from "../codecs/flask/codec.ts";
 import { sealedCodec } from "../codecs/sealed.ts";
 import { signedCodec } from "../codecs/signed.ts";
 import { MAX_COOKIE_SIZE, cookieWrite, deleteCookieWrite, readCookie } from "../cookie.ts";

@@ -3,18 +3,10 @@
 
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import {
-  MAX_JSON_DEPTH,
-  Markup,
-  PyFloat,
-  Tuple,
-  UUID,
-  compareCodePoints,
-  dumpTaggedJson,
-  parseHttpDate,
-  parseTaggedJson,
-  pythonFloatRepr,
-} from "../../src/codecs/flask-json.ts";
+import { MAX_JSON_DEPTH, parseTaggedJson } from "../../src/codecs/flask/parser.ts";
+import { compareCodePoints, parseHttpDate, pythonFloatRepr } from "../../src/codecs/flask/python.ts";
+import { Markup, PyFloat, Tuple, UUID } from "../../src/codecs/flask/values.ts";
+import { dumpTaggedJson } from "../../src/codecs/flask/writer.ts";
 import { SessionError } from "../../src/errors.ts";
 import { flaskValue } from "./flask-values.ts";
 

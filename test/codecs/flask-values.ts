@@ -1,7 +1,7 @@
 // fast-check arbitraries for values the flask format carries (Node tests only).
 
 import fc from "fast-check";
-import { Markup, PyFloat, Tuple, UUID } from "../../src/codecs/flask-json.ts";
+import { Markup, PyFloat, Tuple, UUID } from "../../src/codecs/flask/values.ts";
 
 /** Any UTF-16 string, lone surrogates included (Python strings hold them too). */
 export const anyText = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 });

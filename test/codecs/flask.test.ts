@@ -8,8 +8,9 @@ import { createHmac } from "node:crypto";
 import { deflateSync, gzipSync, inflateSync } from "node:zlib";
 import { Inflate } from "pako";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { MAX_INFLATED_BYTES } from "../../src/codecs/flask.ts";
-import { Markup, PyFloat, SessionError, Tuple, UUID, createSessions } from "../../src/index.ts";
+import { MAX_INFLATED_BYTES } from "../../src/codecs/flask/codec.ts";
+import { Markup, PyFloat, Tuple, UUID } from "../../src/codecs/flask/values.ts";
+import { SessionError, createSessions } from "../../src/index.ts";
 import type { InvalidReason, Session, SessionsOptions } from "../../src/index.ts";
 import { OLD_SECRET, T0, TEST_SECRET, clock, requestWith } from "../helpers.ts";
 

@@ -1,7 +1,8 @@
 import { createHmac, hkdfSync } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { describe, expect, test } from "vitest";
-import { signedCodec, parseEnvelope, serializeEnvelope } from "../../src/codecs/signed.ts";
+import { signedCodec } from "../../src/codecs/signed.ts";
+import { parseEnvelope, serializeEnvelope } from "../../src/codecs/envelope.ts";
 import { emptyState } from "../../src/session.ts";
 import type { SessionState } from "../../src/session.ts";
 import { OLD_SECRET, TEST_SECRET } from "../helpers.ts";

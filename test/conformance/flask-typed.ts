@@ -2,7 +2,8 @@
 // Flask peer (shared/flask-peer/app.py) use ({"$tuple": [...]}, {"$bytes_b64": "..."}, ...),
 // converted to and from websession's values. Web globals only (the suites run everywhere).
 
-import { Markup, PyFloat, Tuple, UUID, pythonFloatRepr } from "../../src/codecs/flask-json.ts";
+import { pythonFloatRepr } from "../../src/codecs/flask/python.ts";
+import { Markup, PyFloat, Tuple, UUID } from "../../src/codecs/flask/values.ts";
 import type { Flash } from "../../src/session.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;

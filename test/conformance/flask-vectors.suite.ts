@@ -5,7 +5,7 @@
 // Set-Cookie examples match Flask's header attribute by attribute. Web globals only.
 
 import vectors from "../../../shared/vectors/flask-sessions.json" with { type: "json" };
-import { flaskCodec, payloadJson } from "../../src/codecs/flask.ts";
+import { flaskCodec, payloadJson } from "../../src/codecs/flask/codec.ts";
 import type { InvalidReason } from "../../src/errors.ts";
 import type { SessionsOptions } from "../../src/options.ts";
 import type { Session } from "../../src/session.ts";

@@ -11,7 +11,7 @@
 // under the exact name among few candidates; anything else must be a fresh empty session.
 // The "tokens" target hands mutated tokens (any Unicode) straight to each codec's decoder.
 
-import { flaskCodec } from "../../src/codecs/flask.ts";
+import { flaskCodec } from "../../src/codecs/flask/codec.ts";
 import { sealedCodec } from "../../src/codecs/sealed.ts";
 import { signedCodec } from "../../src/codecs/signed.ts";
 import type { Codec } from "../../src/codecs/codec.ts";

@@ -26,3 +26,11 @@ test("the bin points at the built CLI, whose source exists", () => {
   expect(existsSync(`${ROOT}/bin/websession.ts`)).toBe(true);
   expect(readFileSync(`${ROOT}/bin/websession.ts`, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
 });
+
+test("Flask's value classes live in websession/flask, not in the package root", async () => {
+  const root = await import("../../src/index.ts");
+  const flask = await import("../../src/codecs/flask/values.ts");
+  expect(pkg.exports["./flask"].default).toBe("./dist/src/codecs/flask/values.js");
+  expect(Object.keys(flask).sort()).toEqual(["Markup", "PyFloat", "Tuple", "UUID"]);
+  for (const name of ["Markup", "PyFloat", "Tuple", "UUID"]) expect(Object.keys(root)).not.toContain(name);
+});

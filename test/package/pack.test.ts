@@ -11,7 +11,8 @@ let tarball: string;
 
 // Imports every subpath and runs one session round trip through the installed package.
 const SMOKE = `
-import { createSessions, generateSecret, memoryStore, SessionError, Tuple } from "websession";
+import { createSessions, generateSecret, memoryStore, SessionError } from "websession";
+import { Markup, PyFloat, Tuple, UUID } from "websession/flask";
 import { session } from "websession/hono";
 import { withSession as workers } from "websession/workers";
 import { withSession as deno } from "websession/deno";
@@ -26,6 +27,7 @@ for (const f of [createSessions, generateSecret, memoryStore, session, workers, 
   if (typeof f !== "function") throw new Error("a missing export");
 }
 if (!(new SessionError("weak_secret", "x") instanceof Error) || !(new Tuple(1) instanceof Array)) throw new Error("classes");
+if (new UUID("{12345678-1234-5678-1234-567812345678}").hex !== "12345678123456781234567812345678" || new Markup("<b>").html !== "<b>" || new PyFloat(2).value !== 2) throw new Error("websession/flask");
 const sessions = createSessions({ secret: generateSecret() });
 const set = await sessions.handle((_r, s) => (s.set("user", "ada"), new Response("ok")))(new Request("https://x.example/"));
 const cookie = set.headers.getSetCookie()[0].split(";")[0];

@@ -5,7 +5,7 @@ import { Buffer } from "node:buffer";
 import { deflateSync } from "node:zlib";
 import { Inflate } from "pako";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { MAX_INFLATED_BYTES } from "../../src/codecs/flask.ts";
+import { MAX_INFLATED_BYTES } from "../../src/codecs/flask/codec.ts";
 import { b64, envelope, flaskToken, sealedToken, signedToken, signedTokenFromText, timestampBytes } from "./forge.ts";
 import { MODES, T0S, TEST_SECRET, Target } from "./target.ts";
 import type { Mode } from "./target.ts";

@@ -9,19 +9,21 @@
 //   key       = HMAC-SHA-1(secret, "cookie-session")       ; one per secret, derived once
 //
 // Every step is synchronous (@noble/hashes HMAC with each key's state prepared once, pako
-// inflate), so the session verifies lazily on first use like the `signed` format. The MAC
+// inflate and a reused deflater), so the session verifies lazily on first use like the `signed` format. The MAC
 // covers the exact received text and is checked (in constant time) before anything is decoded.
 
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha1 } from "@noble/hashes/legacy.js";
-import { base64urlDecode, base64urlEncode, timingSafeEqual, utf8Encoder } from "../encoding.ts";
-import { SessionError } from "../errors.ts";
-import type { Secret } from "../secret.ts";
-import type { Flash, SessionState } from "../session.ts";
-import type { InvalidReason } from "../errors.ts";
-import type { Codec } from "./codec.ts";
-import { Markup, PyFloat, Tuple, dumpTaggedJson, parseTaggedJson } from "./flask-json.ts";
-import { zlibCompress, zlibDecompress } from "./zlib.ts";
+import { base64urlDecode, base64urlEncode, timingSafeEqual, utf8Encoder } from "../../encoding.ts";
+import { SessionError } from "../../errors.ts";
+import type { Secret } from "../../secret.ts";
+import type { Flash, SessionState } from "../../session.ts";
+import type { InvalidReason } from "../../errors.ts";
+import type { Codec } from "../codec.ts";
+import { parseTaggedJson } from "./parser.ts";
+import { Markup, PyFloat, Tuple } from "./values.ts";
+import { dumpTaggedJson } from "./writer.ts";
+import { zlibCompressWithin, zlibDecompress } from "./zlib.ts";
 
 const SALT = utf8Encoder.encode("cookie-session");
 const SIGNATURE_BYTES = 20;
@@ -48,8 +50,13 @@ export function flaskCodec(secrets: readonly Secret[]): Codec {
     return hmac.create(sha1, hmac(sha1, bytes, SALT));
   });
 
+  // Each use copies the prepared key state into one reused instance (no allocation per MAC).
+  const work = keys[0]?.clone();
+  const tag = new Uint8Array(SIGNATURE_BYTES);
   function sign(mac: PreparedMac, text: string): Uint8Array {
-    return mac.clone().update(utf8Encoder.encode(text)).digest();
+    mac._cloneInto(work);
+    work!.update(utf8Encoder.encode(text)).digestInto(tag);
+    return tag;
   }
 
   function decodeSync(token: string): SessionState | InvalidReason {
@@ -84,8 +91,9 @@ export function flaskCodec(secrets: readonly Secret[]): Codec {
 
     encode(state: SessionState): string {
       const json = utf8Encoder.encode(payloadJson(state));
-      const compressed = zlibCompress(json);
-      const payload = compressed.length < json.length - 1 ? `.${base64urlEncode(compressed)}` : base64urlEncode(json);
+      // Flask's rule: compressed only when that is at least 2 bytes shorter.
+      const compressed = zlibCompressWithin(json, json.length - 2);
+      const payload = compressed !== null ? `.${base64urlEncode(compressed)}` : base64urlEncode(json);
       const signedText = `${payload}.${base64urlEncode(encodeTimestamp(state.lastActive))}`;
       return `${signedText}.${base64urlEncode(sign(keys[0]!, signedText))}`;
     },
