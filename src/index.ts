@@ -15,3 +15,5 @@ export type { Secret } from "./secret.ts";
 export { generateSecret } from "./secret.ts";
 export { SessionError } from "./errors.ts";
 export type { InvalidReason, SessionErrorCode } from "./errors.ts";
+export type { TokenOptions } from "./tokens.ts";
+export { CSRF_FIELD, CSRF_HEADER } from "./csrf.ts";

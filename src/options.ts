@@ -7,6 +7,7 @@ import { SessionError, describe, suggestOption } from "./errors.ts";
 import { checkSecretPolicy, normalizeSecrets } from "./secret.ts";
 import type { Secret } from "./secret.ts";
 import type { SessionStore } from "./stores/store.ts";
+import type { TokenOptions } from "./tokens.ts";
 
 /** The cookie formats. */
 export type SessionFormat = "signed" | "sealed" | "flask";
@@ -75,6 +76,12 @@ export interface SessionsOptions {
   onError?: (error: SessionError, request: Request) => Response | Promise<Response>;
   /** Accept secrets that fail the secret policy (for tests and legacy keys only). */
   unsafeAllowWeakSecret?: boolean;
+  /**
+   * Header tokens for API and mobile clients (validated in tokens.ts): read the session token
+   * from `Authorization: Bearer <token>` (or a named header) and answer with a response header
+   * instead of `Set-Cookie`. Default: cookies only.
+   */
+  token?: TokenOptions;
 }
 
 /** Options after validation, with every default filled in. */
@@ -103,7 +110,7 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret"]);
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "token"]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -137,6 +144,8 @@ const OPTION_ALIASES: Readonly<Record<string, string>> = {
   serializer: "format",
   storage: "store",
   timeout: "storeTimeout (milliseconds), or lifetime (seconds)",
+  bearer: "token",
+  header: "token.header",
 };
 
 /** Validates `options`, throwing `TypeError`, `RangeError` or `SessionError` with what to change. */
