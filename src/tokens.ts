@@ -84,8 +84,9 @@ export function tokenTransport(
   const header = fieldName("token.header", o.header ?? "authorization");
   const bearer = header === "authorization";
   if (o.scheme !== undefined && !bearer) throw new TypeError(`option token.scheme applies only to header: "authorization" (got header: ${describe(o.header)}); remove scheme`);
-  const scheme: unknown = o.scheme ?? "Bearer";
-  if (typeof scheme !== "string" || !FIELD_NAME.test(scheme)) throw new TypeError(`option token.scheme is invalid: ${describe(scheme)}; use a word such as "Bearer"`);
+  const schemeOption: unknown = o.scheme ?? "Bearer";
+  if (typeof schemeOption !== "string" || !FIELD_NAME.test(schemeOption)) throw new TypeError(`option token.scheme is invalid: ${describe(schemeOption)}; use a word such as "Bearer"`);
+  const scheme: string = schemeOption;
   const responseHeader = fieldName("token.responseHeader", o.responseHeader ?? (bearer ? "Set-Auth-Token" : header));
   if (responseHeader.toLowerCase() === "authorization" || responseHeader.toLowerCase() === "www-authenticate") {
     throw new TypeError(`option token.responseHeader cannot be ${describe(responseHeader)}; use a header of its own such as "Set-Auth-Token"`);
