@@ -146,6 +146,7 @@ export class CookieJar {
     const host = url.hostname.toLowerCase();
     const secureUrl = isSecureUrl(url);
     const seen = new Set<string>();
+    const parsed: Array<{ name: string; value: string; domain: string | undefined; cookieDomain: string; cookiePath: string; secure: boolean; maxAge: number | undefined; expires: number | undefined }> = [];
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(";");
       const eq = pair!.indexOf("=");
@@ -177,6 +178,10 @@ export class CookieJar {
       const id = `${name}\u0000${cookieDomain}\u0000${cookiePath}`;
       if (seen.has(id)) throw new Error(`the response sets cookie ${name} twice`);
       seen.add(id);
+      parsed.push({ name, value, domain, cookieDomain, cookiePath, secure, maxAge, expires });
+    }
+    // Applied only once the whole response is known to be valid.
+    for (const { name, value, domain, cookieDomain, cookiePath, secure, maxAge, expires } of parsed) {
       const index = this.#cookies.findIndex((c) => c.name === name && c.domain === cookieDomain && c.path === cookiePath);
       const expiresAt = maxAge !== undefined ? this.#now() + maxAge * 1000 : expires;
       const old = index === -1 ? undefined : this.#cookies.splice(index, 1)[0];
