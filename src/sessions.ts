@@ -198,7 +198,8 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     if (!isResponse(response)) throw new TypeError("commit(session, response) needs a Response");
     const writes = await save(session, options);
     let committed = withSessionHeaders(response, writes);
-    if (writes.headers !== undefined) committed = withTokenHeaders(committed, writes.headers, tokens!.header);
+    // With option token every answer that read the session depends on the token header too.
+    if (tokens !== undefined && writes.vary) committed = withTokenHeaders(committed, writes.headers ?? {}, tokens.header);
     if (writes.cookies.length > 0 && !warned.has("large")) warnIfLarge(committed.headers.getSetCookie());
     return committed;
   }

@@ -85,6 +85,8 @@ describe("transport rules", () => {
     const { run } = app();
     const viaCookie = await run(new Request("https://app.example/"), (s) => s.set("user", "browser"));
     expect(viaCookie.headers.get("Set-Auth-Token")).toBeNull();
+    // The answer depends on which header the client sent, so caches must key on both.
+    expect(viaCookie.headers.get("Vary")).toBe("Cookie, authorization");
     const cookie = viaCookie.headers.getSetCookie()[0]!.split(";")[0]!;
     expect(await (await run(new Request("https://app.example/", { headers: { Cookie: cookie } }))).json()).toEqual({ user: "browser" });
     // The token is the cookie's value: the same session through either transport.
