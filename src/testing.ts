@@ -37,7 +37,7 @@ async function mint(options: SessionsOptions, data: object, mintOptions: MintOpt
 export async function sessionCookie<Data extends object = SessionData>(options: SessionsOptions, data: Partial<Data>, mintOptions?: MintOptions): Promise<string> {
   const writes = await mint(options, data, mintOptions);
   const pairs = writes.cookies.filter((c) => c.maxAge !== 0).map((c) => `${c.name}=${c.value}`);
-  if (pairs.length === 0) throw new TypeError("sessionCookie: these options answer with a header token (token.cookie: false); use sessionToken()");
+  if (pairs.length === 0) throw new TypeError("sessionCookie: no cookie was written: give some data (an empty session has no cookie), or, with token.cookie: false, use sessionToken()");
   return pairs.join("; ");
 }
 
