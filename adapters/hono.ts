@@ -5,6 +5,7 @@ import type { Session, SessionData } from "../src/session.ts";
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 import { perEnv } from "./per-env.ts";
 import type { OptionsOrFactory } from "./per-env.ts";
+import { verifyCsrf } from "../src/csrf.ts";
 
 /** The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>`. */
 export interface SessionEnv<Data extends object = SessionData> {
@@ -80,4 +81,36 @@ function waitUntilOf(c: { readonly executionCtx: { waitUntil(promise: Promise<un
   } catch {
     return undefined;
   }
+}
+
+// CSRF protection (src/csrf.ts) for routes behind session(): tokens from c.get("session").csrfToken().
+
+/** Options of {@link csrf}. */
+export interface CsrfOptions {
+  /** The methods whose requests must carry a valid token. Default the unsafe ones: POST, PUT, PATCH, DELETE. */
+  methods?: readonly string[];
+}
+
+/**
+ * Hono middleware, after `session()`: a request with an unsafe method must carry the session's
+ * CSRF token (form field `csrf_token` or header `X-CSRF-Token`), else it is answered `403
+ * Forbidden` with Flask-WTF's message and the route never runs.
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret }), csrf());
+ * app.get("/", (c) => c.html(`<form method="post"><input type="hidden" name="csrf_token" value="${c.get("session").csrfToken()}">...</form>`));
+ * ```
+ */
+export function csrf<Data extends object = SessionData>(options: CsrfOptions = {}): MiddlewareHandler<SessionEnv<Data>> {
+  const methods = new Set((options.methods ?? ["POST", "PUT", "PATCH", "DELETE"]).map((m) => m.toUpperCase()));
+  return async function websessionCsrf(c, next) {
+    if (methods.has(c.req.method.toUpperCase())) {
+      const current = c.get("session") as Session<Data> | undefined;
+      if (current === undefined) throw new TypeError("websession/hono: csrf() needs session() registered before it: app.use(session(options), csrf())");
+      const refused = await verifyCsrf(c.req.raw, current);
+      if (refused !== null) return refused;
+    }
+    await next();
+  };
 }

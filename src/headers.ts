@@ -11,6 +11,11 @@ export interface SessionWrites {
   readonly cookies: readonly CookieWrite[];
   /** Whether the session was read, so the response must carry `Vary: Cookie`. */
   readonly vary: boolean;
+  /**
+   * Response headers that carry the session token instead of `Set-Cookie` (option `token`,
+   * for a request that presented its token in a header); absent otherwise.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -16,3 +16,5 @@ export { SessionError } from "./errors.ts";
 export type { InvalidReason, SessionErrorCode } from "./errors.ts";
 export type { OwnedSession, OwnerApi, RevokeAllOptions, TrackOptions } from "./owners.ts";
 export type { OwnerIndex } from "./stores/store.ts";
+export type { TokenOptions } from "./tokens.ts";
+export { CSRF_FIELD, CSRF_HEADER } from "./csrf.ts";

@@ -10,6 +10,7 @@ import type { SessionStore } from "./stores/store.ts";
 import { resolveOwners } from "./owners.ts";
 import type { ResolvedOwners, TrackOptions } from "./owners.ts";
 import type { SessionData } from "./session.ts";
+import type { TokenOptions } from "./tokens.ts";
 
 /** The cookie formats. */
 export type SessionFormat = "signed" | "sealed" | "flask";
@@ -86,6 +87,12 @@ export interface SessionsOptions {
   owner?: (data: SessionData) => string | undefined;
   /** What to record about each owned session for `list` (off by default: personal data). */
   track?: TrackOptions;
+  /**
+   * Header tokens for API and mobile clients (validated in tokens.ts): read the session token
+   * from `Authorization: Bearer <token>` (or a named header) and answer with a response header
+   * instead of `Set-Cookie`. Default: cookies only.
+   */
+  token?: TokenOptions;
 }
 
 /** Options after validation, with every default filled in. */
@@ -116,7 +123,7 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track"]);
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track", "token"]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -150,6 +157,8 @@ const OPTION_ALIASES: Readonly<Record<string, string>> = {
   serializer: "format",
   storage: "store",
   timeout: "storeTimeout (milliseconds), or lifetime (seconds)",
+  bearer: "token",
+  header: "token.header",
 };
 
 /** Validates `options`, throwing `TypeError`, `RangeError` or `SessionError` with what to change. */

@@ -2,6 +2,7 @@
 // a lazy session calls the loader it was given on first use.
 
 import { SessionError, describe as describeValue } from "./errors.ts";
+import { csrfToken } from "./csrf.ts";
 
 /** The shape of session data: string keys to JSON-like values. */
 export type SessionData = Record<string, unknown>;
@@ -323,6 +324,15 @@ export class Session<Data extends object = SessionData> {
     this.clear();
     this.#i.destroyed = true;
     this.#i.regenerated = false;
+  }
+
+  /**
+   * A CSRF token for a form or header of this session (csrf.ts): masked afresh on every call,
+   * so two calls differ and each verifies with `sessions.verifyCsrf(request, session)`. The
+   * first call creates the session's secret (under the key `csrf_token`, as Flask-WTF does).
+   */
+  csrfToken(): string {
+    return csrfToken(this);
   }
 }
 

@@ -22,6 +22,8 @@ import { autoSecure } from "./request.ts";
 import type { RequestLike } from "./request.ts";
 import { Session, sessionInternals } from "./session.ts";
 import type { SessionData } from "./session.ts";
+import { tokenTransport, withTokenHeaders } from "./tokens.ts";
+import { verifyCsrf } from "./csrf.ts";
 
 export { MAX_COOKIE_SIZE };
 export type { RequestLike, SessionWrites };
@@ -87,6 +89,12 @@ export interface Sessions<Data extends object = SessionData> extends OwnerApi {
    * log line (the `onError` option decides otherwise); errors of the handler itself propagate.
    */
   handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>, options?: HandleOptions<Args>): (request: Request, ...args: Args) => Promise<Response>;
+  /**
+   * Checks the CSRF token of `request` (form field `csrf_token` or header `X-CSRF-Token`)
+   * against `session`'s, in constant time. Resolves to `null` when it matches, or to a `403
+   * Forbidden` Response saying why (return it). See `Session.csrfToken()`.
+   */
+  verifyCsrf(request: Request, session: Session<Data>): Promise<Response | null>;
 }
 
 // What the manager remembers about a loaded session until it is saved.
@@ -94,6 +102,8 @@ interface Pending {
   readonly request: RequestLike;
   readonly ticket: unknown;
   writes: SessionWrites | undefined;
+  /** The token came (or is to go) in a header (option token), not in a cookie. */
+  readonly viaHeader?: boolean;
 }
 
 const UNTOUCHED: SessionWrites = Object.freeze({ cookies: Object.freeze([]) as readonly CookieWrite[], vary: false });
@@ -120,6 +130,8 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   const reject = invalidReporter(config.onInvalid);
   const mode: Mode<unknown> & { owners?: OwnerApi } = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
   const owners = mode.owners ?? ownerApiUnavailable("sessions.list, revoke and revokeAll need option owner: (data) => data.userId, and a server-side store with an owner index (memoryStore(), redisStore())");
+  // Option token (tokens.ts): header requests are opened through a view of the request.
+  const tokens = tokenTransport(options.token, { cookieName: config.cookie.name, chunked: config.oversize === "chunk", reject });
   const pending = new WeakMap<Session<Data>, Pending>();
   const warned = new Set<string>();
 
@@ -131,13 +143,15 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   }
 
   function load(request: RequestLike): Promise<Session<Data>> {
-    const opened = mode.open(request);
+    const via = tokens?.open(request);
+    const viaHeader = via?.viaHeader === true;
+    const opened = mode.open(via?.request ?? request);
     if (!(opened instanceof Promise)) {
-      pending.set(opened.session, { request, ticket: opened.ticket, writes: undefined });
+      pending.set(opened.session, { request, ticket: opened.ticket, writes: undefined, viaHeader });
       return Promise.resolve(opened.session);
     }
     return opened.then((o) => {
-      pending.set(o.session, { request, ticket: o.ticket, writes: undefined });
+      pending.set(o.session, { request, ticket: o.ticket, writes: undefined, viaHeader });
       return o.session;
     });
   }
@@ -161,7 +175,8 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     if (!i.accessed) return (p.writes = UNTOUCHED);
     const context: SaveContext = { secure: isSecure(p.request), waitUntil: options?.waitUntil };
     try {
-      p.writes = { cookies: await mode.save(session, p.ticket, context), vary: true };
+      const cookies = await mode.save(session, p.ticket, context);
+      p.writes = p.viaHeader === true ? { cookies: [], vary: true, headers: tokens!.headersFor(cookies) } : { cookies, vary: true };
     } catch (error) {
       // Nothing was written: the app may catch the error, change the session and try again.
       i.committed = false;
@@ -185,7 +200,9 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     // Response.redirect() made before it is not an instance of the current global.
     if (!isResponse(response)) throw new TypeError("commit(session, response) needs a Response");
     const writes = await save(session, options);
-    const committed = withSessionHeaders(response, writes);
+    let committed = withSessionHeaders(response, writes);
+    // With option token every answer that read the session depends on the token header too.
+    if (tokens !== undefined && writes.vary) committed = withTokenHeaders(committed, writes.headers ?? {}, tokens.header);
     if (writes.cookies.length > 0 && !warned.has("large")) warnIfLarge(committed.headers.getSetCookie());
     return committed;
   }
@@ -228,7 +245,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     return answerSessionError(error, request, config);
   }
 
-  const sessions: Sessions<Data> = { load, save, commit, handle, list: owners.list, revoke: owners.revoke, revokeAll: owners.revokeAll, handleOf: owners.handleOf };
+  const sessions: Sessions<Data> = { load, save, commit, handle, verifyCsrf, list: owners.list, revoke: owners.revoke, revokeAll: owners.revokeAll, handleOf: owners.handleOf };
   errorAnswers.set(sessions, answerError);
   return sessions;
 }

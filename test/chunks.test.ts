@@ -8,7 +8,7 @@ import { SessionError, createSessions } from "../src/index.ts";
 import type { InvalidReason, Session, SessionFormat, SessionsOptions } from "../src/index.ts";
 import { emptyState } from "../src/session.ts";
 import { T0, TEST_SECRET, clock, requestWith } from "./helpers.ts";
-import { CookieJar } from "./jar.ts";
+import { CookieJar } from "../src/testing.ts";
 
 type Handler = (request: Request, session: Session) => Response | Promise<Response>;
 const ok = (): Response => new Response("ok");
@@ -115,7 +115,7 @@ function browser(format: SessionFormat, options: Partial<SessionsOptions> = {}) 
   const time = clock();
   const reasons: InvalidReason[] = [];
   const sessions = createSessions({ secret: TEST_SECRET, format, oversize: "chunk", now: time.now, onInvalid: (r) => reasons.push(r), onError: rethrow, ...options });
-  const jar = new CookieJar(time.now);
+  const jar = new CookieJar({ now: time.now });
   async function visit(handler: Handler): Promise<Response> {
     const response = await sessions.handle(handler)(requestWith(jar.header()));
     jar.apply(response);

@@ -3,7 +3,7 @@
 // (getSession + saveSession); built with `next build`, served by `next start`.
 
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { CookieJar } from "../jar.ts";
+import { CookieJar } from "../../src/testing.ts";
 import { SECRET, startApp, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
 import { browse, crossRuntimeStory, logIn, loginStory } from "./flow.ts";

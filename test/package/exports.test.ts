@@ -19,6 +19,8 @@ test("the same subpaths, in the same order, pointing at the same sources", () =>
     expect(existsSync(`${ROOT}/${source}`), source).toBe(true);
   }
   expect(jsr.version).toBe(pkg.version);
+  // The test kit is published like any other subpath.
+  expect(jsr.exports["./testing"]).toBe("./src/testing.ts");
 });
 
 test("the bin points at the built CLI, whose source exists", () => {

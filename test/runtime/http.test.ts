@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { generateSecret } from "../../src/secret.ts";
-import { CookieJar } from "../jar.ts";
+import { CookieJar } from "../../src/testing.ts";
 import { ROOT, bin, runtimeEnv } from "./env.ts";
 
 interface Spec {
@@ -104,10 +104,10 @@ async function stop(server: Server): Promise<void> {
 /** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
 async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  const cookie = jar.header();
+  const cookie = jar.header({ url });
   if (cookie !== undefined) headers.set("cookie", cookie);
   const response = await fetch(url, { ...init, headers, redirect: "manual" });
-  jar.apply(response);
+  jar.apply(response, { url });
   return response;
 }
 
