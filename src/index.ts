@@ -16,4 +16,5 @@ export { generateSecret } from "./secret.ts";
 export { SessionError } from "./errors.ts";
 export type { InvalidReason, SessionErrorCode } from "./errors.ts";
 export type { OwnedSession, OwnerApi, RevokeAllOptions, TrackOptions } from "./owners.ts";
+export type { RevocationOptions } from "./revocation.ts";
 export type { OwnerIndex } from "./stores/store.ts";
