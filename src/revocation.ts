@@ -134,14 +134,22 @@ export function revocation(settings: ResolvedRevocation, owners: ResolvedOwners,
     return session;
   }
 
+  // A session whose cookie is re-issued at save (with a new check time, or a first stamp) even
+  // when the handler never reads it: the policy writes a stale session, and a used one is saved.
+  function reissued(state: SessionState): Session<any> {
+    state.stale = true;
+    const session = new Session(() => state);
+    void session.isNew;
+    return session;
+  }
+
   async function open(state: SessionState | null): Promise<Session<any>> {
     if (state === null) return new Session(() => null);
     const raw = state.data.get(REVOCATION_KEY);
     state.data.delete(REVOCATION_KEY);
     if (raw === undefined) {
       // A cookie from before revocation was on: stamp it at this request's save.
-      if (ownerOf(owners, state.data) !== undefined) state.stale = true;
-      return new Session(() => state);
+      return ownerOf(owners, state.data) === undefined ? new Session(() => state) : reissued(state);
     }
     const stamp = parseStamp(raw);
     if (stamp === null) return ended();
@@ -153,10 +161,8 @@ export function revocation(settings: ResolvedRevocation, owners: ResolvedOwners,
     }
     const current = await generation(stamp.owner, nowS);
     if (current !== stamp.generation) return ended();
-    const session = new Session(() => state);
+    const session = reissued(state);
     stamps.set(session, { owner: stamp.owner, generation: current, checked: nowS });
-    // Re-issue the cookie with the new check time (the policy writes a stale session).
-    state.stale = true;
     return session;
   }
 

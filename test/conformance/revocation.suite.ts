@@ -49,6 +49,8 @@ export function revocableApp(format: SessionFormat = "signed") {
       case "/write":
         session.set("n", (session.get("n") ?? 0) + 1);
         return new Response(String(session.get("n")));
+      case "/untouched":
+        return new Response("ok");
       case "/everywhere-else":
         await sessions.revokeAll(session.get("user")!, { except: session });
         return new Response("others out");
@@ -115,6 +117,17 @@ export const revocationSuite = defineSuite("stateless revocation", (test) => {
     expectTrue(checked.cookie !== undefined && checked.cookie !== cookie, "the passed check re-issues the cookie");
     for (let n = 0; n < 10; n++) expectEqual((await app.fetch("/", checked.cookie)).body, "alice");
     expectEqual(app.index.calls, afterLogin + 1, "the re-issued cookie is not checked again within the window");
+  });
+
+  test("a passed check re-issues the cookie even when the handler never reads the session", async () => {
+    const app = revocableApp();
+    const cookie = (await app.fetch("/login?user=alice")).cookie!;
+    app.time.advance(CHECK_EVERY);
+    const calls = app.index.calls;
+    const checked = await app.fetch("/untouched", cookie);
+    expectTrue(checked.cookie !== undefined, "re-issued");
+    expectEqual((await app.fetch("/untouched", checked.cookie)).cookie, undefined);
+    expectEqual(app.index.calls, calls + 1, "checked once, not at every later request");
   });
 
   test("a request in flight during revokeAll cannot write its session back", async () => {
