@@ -47,7 +47,7 @@ export function demoOptions(secret: string, store: SessionStore | undefined): { 
 export async function sessionsPage(accounts: Accounts | undefined, session: Session<Data>): Promise<string> {
   const user = session.get("user");
   if (user === undefined) return `<p id="status">You are not logged in.</p><p><a href="/login">Log in</a></p>`;
-  if (accounts === undefined) return `<p>This store keeps no index of sessions by user, so they cannot be listed here.</p><p><a href="/">Home</a></p>`;
+  if (accounts === undefined) return `<p>This server runs without an index of sessions by user (its store has none), so they cannot be listed here.</p><p><a href="/">Home</a></p>`;
   if (accounts.kind === "cookie") {
     return `<p>Your session lives in a signed cookie, in each browser that holds one: websession cannot list them.
 Signing out everywhere ends every one of them within ${CHECK_EVERY} seconds (this one at once).</p>
