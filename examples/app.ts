@@ -6,6 +6,8 @@
 
 import { generateSecret } from "../src/secret.ts";
 import type { Session } from "../src/session.ts";
+import { sessionsAction, sessionsPage } from "./devices.ts";
+import type { Accounts } from "./devices.ts";
 
 /** What the demo keeps in the session. */
 export type Data = { user?: string; loggedInAt?: number };
@@ -19,7 +21,23 @@ export const LIFETIME = 31 * 24 * 3600;
  * the session, so it costs no cryptography and sends no cookie.
  */
 export async function app(request: Request, session: Session<Data>): Promise<Response> {
+  return route(request, session, undefined);
+}
+
+/** The demo with the "Your sessions" page (`GET /sessions` and its forms) over `accounts` (examples/devices.ts). */
+export function createDemo(accounts: Accounts | undefined): (request: Request, session: Session<Data>) => Promise<Response> {
+  return function demo(request, session) {
+    return route(request, session, accounts);
+  };
+}
+
+async function route(request: Request, session: Session<Data>, accounts: Accounts | undefined): Promise<Response> {
   const url = new URL(request.url);
+  if (request.method === "POST" && url.pathname.startsWith("/sessions/")) {
+    const form = new URLSearchParams(await request.text());
+    if (!(await sessionsAction(accounts, session, url.pathname, form))) return new Response("Not found\n", { status: 404 });
+    return Response.redirect(new URL(url.pathname === "/sessions/everywhere" ? "/" : "/sessions", url), 303);
+  }
   switch (`${request.method} ${url.pathname}`) {
     case "GET /":
       return html(pages.home(session));
@@ -36,6 +54,8 @@ export async function app(request: Request, session: Session<Data>): Promise<Res
       return Response.redirect(new URL("/", url), 303);
     case "GET /session":
       return html(pages.session(session));
+    case "GET /sessions":
+      return html(await pages.sessions(accounts, session));
     case "GET /me":
       return Response.json(me(session));
     default:
@@ -51,6 +71,7 @@ export const pages = {
   home: (session: Session<Data>): string => page("websession demo", home(session)),
   login: (): string => page("Log in", loginForm()),
   session: (session: Session<Data>): string => page("Your session", sessionTable(session)),
+  sessions: async (accounts: Accounts | undefined, session: Session<Data>): Promise<string> => page("Your sessions", await sessionsPage(accounts, session)),
 };
 
 /** `GET /me`'s JSON body. */
@@ -84,7 +105,7 @@ function home(session: Session<Data>): string {
   const body =
     user === undefined
       ? `<p id="status">You are not logged in.</p><p><a href="/login">Log in</a></p>`
-      : `<p id="status">Logged in as <b>${escape(user)}</b>.</p><p><a href="/session">What the session holds</a> · <a href="/logout">Log out</a></p>`;
+      : `<p id="status">Logged in as <b>${escape(user)}</b>.</p><p><a href="/session">What the session holds</a> · <a href="/sessions">Your sessions</a> · <a href="/logout">Log out</a></p>`;
   return flashes.join("\n") + body;
 }
 

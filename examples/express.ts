@@ -5,6 +5,8 @@ import { session } from "../adapters/node.ts";
 import type { NodeSessionOptions } from "../adapters/node.ts";
 import { logIn, logOut, me, pages } from "./app.ts";
 import type { Data } from "./app.ts";
+import { sessionsAction } from "./devices.ts";
+import type { Accounts } from "./devices.ts";
 
 declare module "../adapters/node.ts" {
   interface Register {
@@ -13,7 +15,7 @@ declare module "../adapters/node.ts" {
 }
 
 /** The demo as an Express app. */
-export function createExpressApp(options: NodeSessionOptions): Express {
+export function createExpressApp(options: NodeSessionOptions, accounts?: Accounts): Express {
   const app = express();
   app.use(session(options));
   app.get("/", (req, res) => {
@@ -33,6 +35,14 @@ export function createExpressApp(options: NodeSessionOptions): Express {
   });
   app.get("/session", (req, res) => {
     res.type("html").send(pages.session(req.session));
+  });
+  app.get("/sessions", async (req, res) => {
+    res.type("html").send(await pages.sessions(accounts, req.session));
+  });
+  app.post("/sessions/:action", express.urlencoded({ extended: false, limit: "16kb" }), async (req, res) => {
+    const form = new URLSearchParams((req.body ?? {}) as Record<string, string>);
+    if (!(await sessionsAction(accounts, req.session, req.path, form))) return void res.sendStatus(404);
+    res.redirect(303, req.path === "/sessions/everywhere" ? "/" : "/sessions");
   });
   app.get("/me", (req, res) => {
     res.json(me(req.session));

@@ -5,6 +5,8 @@ import { sessionPlugin } from "../adapters/fastify.ts";
 import type { FastifySessionOptions } from "../adapters/fastify.ts";
 import { logIn, logOut, me, pages } from "./app.ts";
 import type { Data } from "./app.ts";
+import { sessionsAction } from "./devices.ts";
+import type { Accounts } from "./devices.ts";
 
 declare module "../adapters/fastify.ts" {
   interface Register {
@@ -13,7 +15,7 @@ declare module "../adapters/fastify.ts" {
 }
 
 /** The demo as a Fastify app (not yet listening). */
-export async function createFastifyApp(options: FastifySessionOptions): Promise<FastifyInstance> {
+export async function createFastifyApp(options: FastifySessionOptions, accounts?: Accounts): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 16_384 });
   // The login form: Fastify parses JSON only out of the box.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, text, done) => {
@@ -38,6 +40,13 @@ export async function createFastifyApp(options: FastifySessionOptions): Promise<
     });
   }
   app.get("/session", async (request, reply) => reply.type("text/html; charset=utf-8").send(pages.session(request.session)));
+  app.get("/sessions", async (request, reply) => reply.type("text/html; charset=utf-8").send(await pages.sessions(accounts, request.session)));
+  app.post("/sessions/:action", async (request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const form = new URLSearchParams((request.body ?? {}) as Record<string, string>);
+    if (!(await sessionsAction(accounts, request.session, path, form))) return reply.code(404).send("Not found");
+    return reply.redirect(path === "/sessions/everywhere" ? "/" : "/sessions", 303);
+  });
   app.get("/me", async (request) => me(request.session));
   return app;
 }

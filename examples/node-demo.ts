@@ -3,6 +3,7 @@
 // in .dev-secret; SESSION_STORE=memory|redis (REDIS_URL) keeps sessions server-side.
 import { createServer } from "node:http";
 import { devSecret } from "./dev-secret.ts";
+import { demoOptions } from "./devices.ts";
 import { createExpressApp } from "./express.ts";
 import { createFastifyApp } from "./fastify.ts";
 import { createListener } from "./node-http.ts";
@@ -10,18 +11,18 @@ import { storeFromEnv } from "./store.ts";
 
 const kind = process.argv[2] ?? "node";
 const store = await storeFromEnv(process.env.SESSION_STORE, process.env.REDIS_URL);
-const options = { secret: devSecret(process.env.SESSION_SECRET), ...(store ? { store } : {}) };
+const { options, accounts } = demoOptions(devSecret(process.env.SESSION_SECRET), store);
 const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8787);
 
 let close: () => Promise<void>;
 let address: string;
 if (kind === "fastify") {
-  const app = await createFastifyApp(options);
+  const app = await createFastifyApp(options, accounts);
   address = await app.listen({ host, port });
   close = () => app.close();
 } else if (kind === "node" || kind === "express") {
-  const server = createServer(kind === "node" ? createListener(options) : createExpressApp(options));
+  const server = createServer(kind === "node" ? createListener(options, accounts) : createExpressApp(options, accounts));
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const info = server.address() as { address: string; port: number };
   address = `http://${info.address}:${info.port}`;

@@ -4,11 +4,17 @@ import { withSession } from "../adapters/node.ts";
 import type { NodeSessionOptions } from "../adapters/node.ts";
 import { logIn, logOut, me, pages } from "./app.ts";
 import type { Data } from "./app.ts";
+import { sessionsAction } from "./devices.ts";
+import type { Accounts } from "./devices.ts";
 
 /** The demo as a node:http request listener. */
-export function createListener(options: NodeSessionOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createListener(options: NodeSessionOptions, accounts?: Accounts): (req: IncomingMessage, res: ServerResponse) => void {
   return withSession<Data, IncomingMessage, ServerResponse>(options, async (req, res, session) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (req.method === "POST" && path.startsWith("/sessions/")) {
+      if (!(await sessionsAction(accounts, session, path, new URLSearchParams(await body(req))))) return send(res, 404, "Not found");
+      return redirect(res, path === "/sessions/everywhere" ? "/" : "/sessions");
+    }
     switch (`${req.method} ${path}`) {
       case "GET /":
         return send(res, 200, pages.home(session));
@@ -25,6 +31,8 @@ export function createListener(options: NodeSessionOptions): (req: IncomingMessa
         return redirect(res, "/");
       case "GET /session":
         return send(res, 200, pages.session(session));
+      case "GET /sessions":
+        return send(res, 200, await pages.sessions(accounts, session));
       case "GET /me": {
         // Read the session before writeHead: that is when it is saved.
         const body = JSON.stringify(me(session));

@@ -3,11 +3,13 @@
 // with REDIS_URL keeps sessions in Redis instead of the cookie.
 import { serve } from "@hono/node-server";
 import { devSecret } from "./dev-secret.ts";
+import { demoOptions } from "./devices.ts";
 import { createApp } from "./hono.ts";
 import { storeFromEnv } from "./store.ts";
 
 const store = await storeFromEnv(process.env.SESSION_STORE, process.env.REDIS_URL);
-const app = createApp({ secret: devSecret(process.env.SESSION_SECRET), ...(store ? { store } : {}) });
+const { options, accounts } = demoOptions(devSecret(process.env.SESSION_SECRET), store);
+const app = createApp(options, accounts);
 const hostname = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8787);
 

@@ -15,6 +15,7 @@ export { generateSecret } from "./secret.ts";
 export { SessionError } from "./errors.ts";
 export type { InvalidReason, SessionErrorCode } from "./errors.ts";
 export type { OwnedSession, OwnerApi, RevokeAllOptions, TrackOptions } from "./owners.ts";
+export type { RevocationOptions } from "./revocation.ts";
 export type { OwnerIndex } from "./stores/store.ts";
 export type { TokenOptions } from "./tokens.ts";
 export { CSRF_FIELD, CSRF_HEADER } from "./csrf.ts";

@@ -9,6 +9,8 @@ import type { Secret } from "./secret.ts";
 import type { SessionStore } from "./stores/store.ts";
 import { resolveOwners } from "./owners.ts";
 import type { ResolvedOwners, TrackOptions } from "./owners.ts";
+import { resolveRevocation } from "./revocation.ts";
+import type { ResolvedRevocation, RevocationOptions } from "./revocation.ts";
 import type { SessionData } from "./session.ts";
 import type { TokenOptions } from "./tokens.ts";
 
@@ -93,6 +95,12 @@ export interface SessionsOptions {
    * instead of `Set-Cookie`. Default: cookies only.
    */
   token?: TokenOptions;
+  /**
+   * Stateless revocation for cookie sessions (`signed`, `sealed`): a store of per-owner
+   * generations (`memoryStore().owners`, `redisStore({ client }).owners`) and how often, in
+   * seconds, a cookie is checked against it (the revocation window). Needs `owner`.
+   */
+  revocation?: RevocationOptions;
 }
 
 /** Options after validation, with every default filled in. */
@@ -113,6 +121,8 @@ export interface ResolvedOptions {
   readonly onError: ((error: SessionError, request: Request) => Response | Promise<Response>) | undefined;
   /** The `owner` and `track` options, when an owner is named. */
   readonly owners?: ResolvedOwners | undefined;
+  /** The `revocation` option (cookie sessions), when set. */
+  readonly revocation?: ResolvedRevocation | undefined;
 }
 
 const DAY = 24 * 3600;
@@ -123,7 +133,7 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track", "token"]);
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track", "token", "revocation"]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -223,8 +233,9 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
   }
   const onError = options.onError;
   if (onError !== undefined && typeof onError !== "function") throw new TypeError(`option onError must be a function, got ${describe(onError)}`);
-  const owners = resolveOwners(options.owner, options.track, store, false);
-  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError, owners };
+  const revocation = resolveRevocation(options.revocation, { format, store, lifetime, owner: options.owner });
+  const owners = resolveOwners(options.owner, options.track, store, revocation !== undefined);
+  return { secrets, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError, owners, revocation };
 }
 
 /** Default milliseconds a store call may take before the request fails closed. */

@@ -102,7 +102,7 @@ export function resolveOwners(owner: unknown, track: unknown, store: SessionStor
     const index = (store as { owners?: unknown }).owners;
     if (index === undefined) {
       throw new TypeError(
-        `option owner needs a store with an owner index (store.owners), and ${storeName(store)} has none (kvStore, durableObjectStore, d1Store and denoKvStore have none yet); use memoryStore() or redisStore(), or remove owner`,
+        `option owner needs a store with an owner index (store.owners), and ${storeName(store)} has none (kvStore, durableObjectStore, d1Store and denoKvStore have none yet); use memoryStore(), redisStore() or postgresStore(), or remove owner`,
       );
     }
     const missing = (["generation", "add", "remove", "list", "revoke"] as const).filter((m) => typeof (index as Record<string, unknown> | null)?.[m] !== "function");

@@ -64,6 +64,16 @@ export interface FlashesOptions {
 
 let internalsOf: (session: Session<any>) => SessionInternals;
 
+/**
+ * The data key websession keeps for itself (a revocable cookie's stamp, revocation.ts): never
+ * visible through a Session, and refused by `set`, `setDefault` and `update`.
+ */
+export const RESERVED_KEY = "\u0000ws";
+
+function checkKey(key: string): void {
+  if (key === RESERVED_KEY) throw new TypeError(`the session key "\\u0000ws" is reserved by websession (a revocable cookie's stamp); use another key`);
+}
+
 /** A fresh, empty session state. */
 export function emptyState(): SessionState {
   return { data: new Map(), flashes: [], permanent: false, created: 0, lastActive: 0 };
@@ -151,6 +161,7 @@ export class Session<Data extends object = SessionData> {
 
   /** Sets `key` to `value` (a JSON value) and marks the session modified. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): this {
+    checkKey(key);
     this.#write().data.set(key, value);
     return this;
   }
@@ -185,6 +196,7 @@ export class Session<Data extends object = SessionData> {
       this.#expose(existing);
       return existing as Data[K];
     }
+    checkKey(key);
     this.#write().data.set(key, value);
     return value;
   }
@@ -196,6 +208,7 @@ export class Session<Data extends object = SessionData> {
       this.#use();
       return this;
     }
+    keys.forEach(checkKey);
     const data = this.#write().data;
     for (const key of keys) data.set(key, (values as Record<string, unknown>)[key]);
     return this;

@@ -129,7 +129,7 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   const config = resolveOptions(options);
   const reject = invalidReporter(config.onInvalid);
   const mode: Mode<unknown> & { owners?: OwnerApi } = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
-  const owners = mode.owners ?? ownerApiUnavailable("sessions.list, revoke and revokeAll need option owner: (data) => data.userId, and a server-side store with an owner index (memoryStore(), redisStore())");
+  const owners = mode.owners ?? ownerApiUnavailable("sessions.list, revoke and revokeAll need option owner: (data) => data.userId, and a server-side store with an owner index (memoryStore(), redisStore(), postgresStore()), or with cookie sessions option revocation (revokeAll only)");
   // Option token (tokens.ts): header requests are opened through a view of the request.
   const tokens = tokenTransport(options.token, { cookieName: config.cookie.name, chunked: config.oversize === "chunk", reject });
   const pending = new WeakMap<Session<Data>, Pending>();

@@ -44,7 +44,7 @@ describe("expiry", () => {
 describe("start-up errors", () => {
   test("a store without an owner index is refused when createSessions runs, naming what to use", () => {
     const kv = kvStore({ get: async () => null, put: async () => {}, delete: async () => {} });
-    expect(() => createSessions({ secret: TEST_SECRET, store: kv, owner: (d) => d.user as string })).toThrow(/owner index.*kvStore.*memoryStore\(\) or redisStore\(\)/);
+    expect(() => createSessions({ secret: TEST_SECRET, store: kv, owner: (d) => d.user as string })).toThrow(/owner index.*kvStore.*memoryStore\(\), redisStore\(\) or postgresStore\(\)/);
   });
 
   test("bad owner and track options, and owner calls without the option", async () => {

@@ -17,7 +17,9 @@ import { SessionError } from "../errors.ts";
 import type { InvalidReason } from "../errors.ts";
 import { expiryOf } from "../lifetime.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { OwnerApi } from "../owners.ts";
 import { cookieExpiry, createdAt, decide } from "../policy.ts";
+import { REVOCATION_KEY, revocation } from "../revocation.ts";
 import type { RequestLike } from "../request.ts";
 import { Session, isEmpty, sessionInternals, wasChanged } from "../session.ts";
 import type { SessionState } from "../session.ts";
@@ -28,7 +30,7 @@ import type { Mode, Opened, Reject, SaveContext } from "./mode.ts";
 type Ticket = SentCookies | undefined;
 
 /** The cookie mode for one configuration, with the codec of its format. */
-export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket> {
+export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket> & { owners?: OwnerApi } {
   const { cookie, now } = config;
   const chunking = config.oversize === "chunk";
   // The longest token read from a request: one cookie's worth, or all that chunks can carry.
@@ -42,9 +44,13 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
   });
   // Keep an early failure (there should be none) from surfacing as an unhandled rejection.
   settled.catch(() => {});
+  // Stateless revocation (revocation.ts): the cookie is decoded and, when due, checked in load.
+  const revocable = config.revocation === undefined ? undefined : revocation(config.revocation, config.owners!, config);
 
   // Applies the time rules to a decoded state; null (and the hook) when it has expired.
   function checkTimes(state: SessionState): SessionState | null {
+    // A revocable cookie's stamp, read while revocation was on: never the app's to see.
+    if (revocable === undefined) state.data.delete(REVOCATION_KEY);
     return expiryOf(state, Math.floor(now() / 1000), config, codec.clockSkew) === undefined ? state : reject("expired");
   }
 
@@ -71,7 +77,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
   }
 
   function open(request: RequestLike): Opened<Ticket> | Promise<Opened<Ticket>> {
-    if (keysReady && !chunking && codec.synchronous) {
+    if (keysReady && !chunking && codec.synchronous && revocable === undefined) {
       // The common case: nothing to wait for, and the Cookie header is not read until the
       // session is used.
       return { session: new Session(() => pick(readCookie(request.headers.get("cookie"), cookie.name), decodeSync)), ticket: undefined };
@@ -84,6 +90,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
     const header = request.headers.get("cookie");
     const sent = chunking ? collectChunks(header, cookie.name) : undefined;
     const values = sent !== undefined ? sent.tokens : readCookie(header, cookie.name);
+    if (revocable !== undefined && codec.synchronous) return { session: await revocable.open(pick(values, decodeSync)), ticket: sent };
     if (codec.synchronous) return { session: new Session(() => pick(values, decodeSync)), ticket: sent };
     // An asynchronous codec decodes now (a Session's methods are synchronous), each distinct
     // candidate once.
@@ -92,6 +99,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
       results.set(token, token.length > maxToken ? "malformed" : await codec.decode(token));
     }
     const state = pick(values, (token) => results.get(token)!);
+    if (revocable !== undefined) return { session: await revocable.open(state), ticket: sent };
     return { session: new Session(() => state), ticket: sent };
   }
 
@@ -140,7 +148,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
       // Two tokens of the same second still differ after regenerate().
       nonce: decision.action === "write" && decision.rotate ? base64urlEncode(randomBytes(9)) : state.nonce,
     };
-    const value = await codec.encode(written);
+    const value = await codec.encode(revocable === undefined ? written : await revocable.seal(session, written, nowS));
     if (!chunking && cookie.name.length + value.length > MAX_COOKIE_SIZE) {
       throw new SessionError(
         "cookie_too_large",
@@ -150,7 +158,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
     return setCookies(sent, value, { ...cookieExpiry(state.permanent, written.created, nowS, config), secure });
   }
 
-  return { open, save };
+  return { open, save, owners: revocable?.api };
 }
 
 function createCodec(config: ResolvedOptions, maxTokenLength: number): Codec {

@@ -5,7 +5,7 @@
 // the one thing they share: a parameterised query. No dependency on either.
 
 import { describe } from "../errors.ts";
-import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+import type { OwnerIndex, SessionStore, StorePatch, StoreRecord } from "./store.ts";
 
 /** node-postgres (`new pg.Pool()` or a connected `new pg.Client()`): `query(text, values)`. */
 export interface PgLike {
@@ -39,6 +39,8 @@ export interface PostgresStore extends SessionStore {
   ensureSchema(): Promise<void>;
   /** Deletes expired rows; resolves how many. Schedule it (every few minutes) or run {@link postgresCleanup} from cron. */
   cleanup(): Promise<number>;
+  /** The owner index (table `<table>_owners`), for the `owner` option and stateless `revocation`. */
+  readonly owners: OwnerIndex;
 }
 
 /** The default table of {@link postgresStore}. */
@@ -47,13 +49,15 @@ export const POSTGRES_TABLE = "websession";
 const PART = /^[A-Za-z_][A-Za-z0-9_]{0,49}$/;
 
 // Checked once at start-up and always quoted: a table name can never carry SQL.
-function tableName(table: unknown): { quoted: string; index: string } {
+function tableName(table: unknown): { quoted: string; index: string; owners: string; ownersIndex: string } {
   if (typeof table !== "string") throw new TypeError(`option table must be a string, got ${describe(table)}`);
   const parts = table.split(".");
   if (parts.length > 2 || !parts.every((part) => PART.test(part))) {
     throw new RangeError(`option table must be a name like "websession" or "schema.websession" (letters, digits and _, not starting with a digit, at most 50 characters each), got ${describe(table)}`);
   }
-  return { quoted: parts.map((part) => `"${part}"`).join("."), index: `"${parts[parts.length - 1]}_expires_at"` };
+  const last = parts[parts.length - 1]!;
+  const owned = [...parts.slice(0, -1), `${last}_owners`];
+  return { quoted: parts.map((part) => `"${part}"`).join("."), index: `"${last}_expires_at"`, owners: owned.map((part) => `"${part}"`).join("."), ownersIndex: `"${last}_owners_expires"` };
 }
 
 /**
@@ -66,18 +70,34 @@ function tableName(table: unknown): { quoted: string; index: string } {
  * ```
  */
 export function postgresSchema(table: string = POSTGRES_TABLE): string {
-  const { quoted, index } = tableName(table);
+  const { quoted, index, owners, ownersIndex } = tableName(table);
   return `CREATE TABLE IF NOT EXISTS ${quoted} (
   key text PRIMARY KEY,
   data jsonb NOT NULL,
   expires_at timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ${index} ON ${quoted} (expires_at);`;
+CREATE INDEX IF NOT EXISTS ${index} ON ${quoted} (expires_at);
+CREATE TABLE IF NOT EXISTS ${owners} (
+  owner text NOT NULL,
+  key text NOT NULL,
+  generation bigint NOT NULL DEFAULT 0,
+  expires bigint NOT NULL,
+  PRIMARY KEY (owner, key)
+);
+CREATE INDEX IF NOT EXISTS ${ownersIndex} ON ${owners} (expires);`;
 }
 
 /** The statement that deletes expired sessions, for a scheduler such as pg_cron. */
 export function postgresCleanup(table: string = POSTGRES_TABLE): string {
   return `DELETE FROM ${tableName(table).quoted} WHERE expires_at <= now()`;
+}
+
+/**
+ * The statement that deletes expired owner-index entries (`<table>_owners`), for a scheduler;
+ * an owner's generation row goes only once every entry it ever held has expired.
+ */
+export function postgresOwnerCleanup(table: string = POSTGRES_TABLE): string {
+  return `DELETE FROM ${tableName(table).owners} WHERE expires < extract(epoch from now())::bigint`;
 }
 
 interface Result {
@@ -180,7 +200,7 @@ function ttlSeconds(ttl: number): string {
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (typeof options !== "object" || options === null) throw new TypeError(`postgresStore needs an options object with { client }, got ${describe(options)}`);
   const table = options.table ?? POSTGRES_TABLE;
-  const { quoted } = tableName(table);
+  const { quoted, owners } = tableName(table);
   const query = querier(options.client);
 
   // Every parameter is cast from text: postgres.js serialises by the parameter's type, and
@@ -193,6 +213,7 @@ ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expi
 expires_at = now() + $5::text::int * interval '1 second' WHERE key = $1 AND expires_at > now()`;
   const DELETE = `DELETE FROM ${quoted} WHERE key = $1 RETURNING expires_at > now() AS live`;
   const CLEANUP = postgresCleanup(table);
+  const OWNER_CLEANUP = postgresOwnerCleanup(table);
   // One statement (a DO block), so the advisory lock keeps two processes starting at once from
   // racing on CREATE TABLE IF NOT EXISTS.
   const SCHEMA = `DO $websession$ BEGIN
@@ -225,7 +246,61 @@ END $websession$`;
     },
 
     async cleanup(): Promise<number> {
-      return (await query(CLEANUP, [])).count;
+      const removed = (await query(CLEANUP, [])).count;
+      await query(OWNER_CLEANUP, []);
+      return removed;
+    },
+
+    owners: postgresOwnerIndex(owners, query),
+  };
+}
+
+// The owner index: one row per (owner, key) with its expiry in seconds, and per owner one row
+// under the key '' holding the generation, dated as late as any entry it ever held (so the
+// generation outlives every record written under it). Each method is one statement, except
+// revoke (see there).
+function postgresOwnerIndex(owners: string, query: Query): OwnerIndex {
+  const NOW = "extract(epoch from now())::bigint";
+  const GENERATION = `SELECT generation::text AS g FROM ${owners} WHERE owner = $1 AND key = ''`;
+  // The generation row's upsert locks it until the entry is in: a revoke waits for both.
+  const ADD = `WITH g AS (
+  INSERT INTO ${owners} (owner, key, generation, expires) VALUES ($1, '', 0, $3::text::bigint)
+  ON CONFLICT (owner, key) DO UPDATE SET expires = GREATEST(${owners}.expires, EXCLUDED.expires) RETURNING generation
+), e AS (
+  INSERT INTO ${owners} (owner, key, generation, expires) VALUES ($1, $2, 0, $3::text::bigint)
+  ON CONFLICT (owner, key) DO UPDATE SET expires = EXCLUDED.expires
+)
+SELECT generation::text AS g FROM g`;
+  const REMOVE = `DELETE FROM ${owners} WHERE owner = $1 AND key = $2 AND key <> ''`;
+  const LIST = `SELECT key FROM ${owners} WHERE owner = $1 AND key <> '' AND expires >= ${NOW}`;
+  const BUMP = `INSERT INTO ${owners} (owner, key, generation, expires) VALUES ($1, '', 1, ${NOW})
+ON CONFLICT (owner, key) DO UPDATE SET generation = ${owners}.generation + 1 RETURNING generation::text AS g`;
+  const TAKE = `DELETE FROM ${owners} WHERE owner = $1 AND key <> '' AND key <> $2 RETURNING key`;
+
+  return {
+    async generation(owner) {
+      const { rows } = await query(GENERATION, [encode(owner)]);
+      return rows.length === 0 ? 0 : Number(rows[0]!.g);
+    },
+    async add(owner, key, expires) {
+      const { rows } = await query(ADD, [encode(owner), key, String(expires)]);
+      return Number(rows[0]!.g);
+    },
+    async remove(owner, key) {
+      await query(REMOVE, [encode(owner), key]);
+    },
+    async list(owner) {
+      const { rows } = await query(LIST, [encode(owner)]);
+      return Array.from(rows, (row) => String(row.key));
+    },
+    // Two statements, in this order: the bump waits for any add holding the generation row and
+    // commits; the removal then starts with a snapshot that sees every entry added before the
+    // bump. An add after the bump answers the new generation, so its record deletes itself.
+    async revoke(owner, except) {
+      const { rows } = await query(BUMP, [encode(owner)]);
+      const generation = Number(rows[0]!.g);
+      const taken = await query(TAKE, [encode(owner), except ?? ""]);
+      return { keys: Array.from(taken.rows, (row) => String(row.key)), generation };
     },
   };
 }
