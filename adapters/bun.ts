@@ -1,6 +1,7 @@
 // Bun: a session around the `fetch` of `Bun.serve`.
 
-import type { SessionsOptions } from "../src/options.ts";
+import type { SessionFormat, SessionsOptions } from "../src/options.ts";
+import type { CarriedBy } from "../src/schema.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
 import type { SessionHandler } from "../src/sessions.ts";
@@ -35,11 +36,11 @@ export function withSession<Data extends object = SessionData, S = Server>(
  * a `websocket` handler (and only then: without one, the handler must always return a Response).
  */
 export function withSession<Data extends object = SessionData, S = Server>(
-  options: SessionsOptions,
+  options: SessionsOptions<Data> & CarriedBy<Data, SessionFormat>,
   handler: BunSessionHandler<Data, S>,
 ): (request: Request, server: S) => Promise<Response | undefined>;
 export function withSession<Data extends object = SessionData, S = Server>(
-  options: SessionsOptions,
+  options: SessionsOptions<Data> & CarriedBy<Data, SessionFormat>,
   handler: BunSessionHandler<Data, S>,
 ): (request: Request, server: S) => Promise<Response | undefined> {
   // handle() passes Bun's undefined (after server.upgrade()) through: a 101 carries no Set-Cookie.

@@ -1,7 +1,8 @@
 // Hono middleware: load before next(), commit after it onto c.res.
 
 import type { MiddlewareHandler } from "hono";
-import type { SessionsOptions } from "../src/options.ts";
+import type { SessionFormat, SessionsOptions } from "../src/options.ts";
+import type { CarriedBy } from "../src/schema.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 
@@ -28,7 +29,7 @@ export interface SessionEnv<Data extends object = SessionData> {
  * app.get("/", (c) => c.text(`Hello ${c.get("session").get("user") ?? "stranger"}`));
  * ```
  */
-export function session<Data extends object = SessionData>(options: SessionsOptions): MiddlewareHandler<SessionEnv<Data>> {
+export function session<Data extends object = SessionData>(options: SessionsOptions<Data> & CarriedBy<Data, SessionFormat>): MiddlewareHandler<SessionEnv<Data>> {
   const sessions = createSessions<Data>(options);
   const answer = answerSessionErrorOf(sessions);
   // Hono's c.executionCtx throws where there is none (Node, Deno, Bun), and an exception costs

@@ -20,6 +20,12 @@ import { autoSecure } from "./request.ts";
 import type { RequestLike } from "./request.ts";
 import { Session, sessionInternals } from "./session.ts";
 import type { SessionData } from "./session.ts";
+import { expiryOf } from "./expiry.ts";
+import { hooksFor, notify, resolveHooks, runValidate } from "./hooks.ts";
+import type { Decision } from "./policy.ts";
+import { beforeSave, prepareData, resolveSchema } from "./schema.ts";
+import type { CarriedBy } from "./schema.ts";
+import type { SessionFormat } from "./options.ts";
 
 export { MAX_COOKIE_SIZE };
 export type { RequestLike, SessionWrites };
@@ -113,12 +119,25 @@ const UNTOUCHED: SessionWrites = Object.freeze({ cookies: Object.freeze([]) as r
  * };
  * ```
  */
-export function createSessions<Data extends object = SessionData>(options: SessionsOptions): Sessions<Data> {
+export function createSessions<Data extends object = SessionData, Format extends SessionFormat = SessionFormat>(
+  options: SessionsOptions<Data> & { format?: Format } & CarriedBy<Data, Format>,
+): Sessions<Data> {
   const config = resolveOptions(options);
   const reject = invalidReporter(config.onInvalid);
   const mode: Mode<unknown> = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
   const pending = new WeakMap<Session<Data>, Pending>();
   const warned = new Set<string>();
+  // Hook points of schema.ts, hooks.ts and expiry.ts: each undefined when its options are unset.
+  const schema = resolveSchema(options);
+  const hooks = resolveHooks(options);
+  const expiry = expiryOf(config);
+  const prepare = schema !== undefined || hooks?.validate !== undefined ? prepareSession : undefined;
+
+  async function prepareSession(session: Session<Data>, request: RequestLike): Promise<Session<Data>> {
+    if (schema !== undefined) await prepareData(session, schema, reject);
+    if (hooks !== undefined) await runValidate(session, request, hooks, reject);
+    return session;
+  }
 
   // Said once per createSessions and kind (never with a cookie's value).
   function warnOnce(kind: string, message: string): void {
@@ -131,11 +150,14 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     const opened = mode.open(request);
     if (!(opened instanceof Promise)) {
       pending.set(opened.session, { request, ticket: opened.ticket, writes: undefined });
+      sessionInternals(opened.session).expiry = expiry;
+      if (prepare !== undefined) return prepare(opened.session, request);
       return Promise.resolve(opened.session);
     }
     return opened.then((o) => {
       pending.set(o.session, { request, ticket: o.ticket, writes: undefined });
-      return o.session;
+      sessionInternals(o.session).expiry = expiry;
+      return prepare !== undefined ? prepare(o.session, request) : o.session;
     });
   }
 
@@ -156,14 +178,21 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     // From here on a change to the session throws (already_committed): it could not be written.
     i.committed = true;
     if (!i.accessed) return (p.writes = UNTOUCHED);
-    const context: SaveContext = { secure: isSecure(p.request), waitUntil: options?.waitUntil };
+    let decision: Decision | undefined;
+    const wasNew = i.isNew;
+    const context: SaveContext = { secure: isSecure(p.request), waitUntil: options?.waitUntil, decided: hooks?.notifies === true ? (d) => (decision = d) : undefined };
+    let undo: (() => void) | undefined;
     try {
+      if (schema !== undefined) undo = await beforeSave(session, schema);
       p.writes = { cookies: await mode.save(session, p.ticket, context), vary: true };
     } catch (error) {
       // Nothing was written: the app may catch the error, change the session and try again.
       i.committed = false;
       throw error;
+    } finally {
+      undo?.();
     }
+    if (decision !== undefined && p.writes.cookies.length > 0) await notify(session, p.request, hooks!, hooksFor(session, decision, wasNew));
     return p.writes;
   }
 
