@@ -27,7 +27,7 @@ export interface Server {
  * ```
  */
 export function withSession<Data extends object = SessionData, S = Server>(
-  options: SessionsOptions,
+  options: SessionsOptions<Data> & CarriedBy<Data, SessionFormat>,
   handler: (request: Request, session: Session<Data>, server: S) => Response | Promise<Response>,
 ): (request: Request, server: S) => Promise<Response>;
 /**

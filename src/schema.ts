@@ -11,6 +11,7 @@ import type { InvalidReason } from "./errors.ts";
 import { emptyState, isEmpty, sessionInternals, snapshotOf, wasChanged } from "./session.ts";
 import type { Session } from "./session.ts";
 import type { SessionFormat } from "./options.ts";
+import type { Markup, PyFloat, Tuple, UUID } from "./codecs/flask-json.ts";
 
 type Leaf = string | number | boolean | null | undefined;
 
@@ -27,7 +28,7 @@ export type CarriedBy<Data, Format extends SessionFormat> = [Data] extends [Stor
 /**
  * `T` where every value is one the cookie `Format` (or a store) can carry, and `never` in
  * place of any other: functions, symbols, `Map`, `Set`, and, except with `format: "flask"`
- * (whose tagged JSON has them), `Date`, `bigint` and `Uint8Array`. `createSessions` requires
+ * (whose tagged JSON has them), `Date`, `bigint`, `Uint8Array`, `Tuple`, `UUID`, `Markup` and `PyFloat`. `createSessions` requires
  * `Data` to extend it ({@link CarriedBy}), so such a value fails to compile instead of failing
  * at commit.
  */
@@ -37,15 +38,20 @@ export type Storable<T, Format extends SessionFormat = SessionFormat> = unknown 
     ? T
     : T extends ((...args: any[]) => unknown) | symbol
       ? never
-      : T extends Date | bigint | Uint8Array
-        ? [Format] extends ["flask"]
+      : [Format] extends ["flask"]
+        ? T extends Date | bigint | Uint8Array | Tuple | UUID | Markup | PyFloat
           ? T
-          : never
-        : T extends Map<unknown, unknown> | Set<unknown> | RegExp | Promise<unknown> | WeakMap<object, unknown>
+          : StorableObject<T, Format>
+        : T extends Date | bigint | Uint8Array
           ? never
-          : T extends object
-            ? { [K in keyof T]: Storable<T[K], Format> }
-            : never;
+          : StorableObject<T, Format>;
+
+// Plain objects and arrays, member by member (a class instance's methods make it never).
+type StorableObject<T, Format extends SessionFormat> = T extends Map<unknown, unknown> | Set<unknown> | RegExp | Promise<unknown> | WeakMap<object, unknown>
+  ? never
+  : T extends object
+    ? { [K in keyof T]: Storable<T[K], Format> }
+    : never;
 
 /**
  * The Standard Schema interface (https://standardschema.dev, v1), copied as its authors
