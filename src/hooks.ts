@@ -37,6 +37,9 @@ export interface HookOptions<Data extends object = Record<string, unknown>> {
 /** The option names this file adds (for the unknown-option check). */
 export const HOOK_KEYS = ["validate", "onCreate", "onRegenerate", "onDestroy", "onRefresh", "onOldKey"] as const;
 
+// Sessions that validate rejected: new to the handler, yet their deletion destroys one that existed.
+const rejected = new WeakSet<Session<any>>();
+
 type NotifyKey = Exclude<(typeof HOOK_KEYS)[number], "validate">;
 
 /** The validated hooks of one createSessions. */
@@ -77,6 +80,7 @@ export async function runValidate(session: Session<any>, request: RequestLike, h
   if ((await validate(session, request)) !== false) return;
   session.destroy();
   i.isNew = true;
+  rejected.add(session);
   reject("rejected");
 }
 
@@ -87,7 +91,7 @@ export function hooksFor(session: Session<any>, decision: Decision, wasNew: bool
     case "none":
       return [];
     case "delete":
-      return wasNew && !i.destroyed ? [] : ["onDestroy"];
+      return wasNew && !rejected.has(session) ? [] : ["onDestroy"];
     case "refresh":
       return ["onRefresh"];
     case "write": {
