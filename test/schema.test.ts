@@ -109,6 +109,27 @@ describe("schema with Zod", () => {
     await expect(sessions.commit(session, new Response("ok"))).rejects.toMatchObject({ code: "invalid_data" });
   });
 
+  test("a validator that throws is bad data on read (schema) and invalid_data on write", async () => {
+    const throwing: StandardSchemaV1<unknown, { user?: string }> = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate() {
+          throw new Error("validator bug");
+        },
+      },
+    };
+    const reasons: InvalidReason[] = [];
+    const sessions = createSessions({ secret: TEST_SECRET, schema: throwing, onInvalid: (r) => reasons.push(r) });
+    expect((await sessions.load(requestWith(await cookieHolding({ user: "ada" })))).isNew).toBe(true);
+    expect(reasons).toEqual(["schema"]);
+    const session = await sessions.load(requestWith());
+    session.set("user", "ada");
+    const error = (await sessions.commit(session, new Response("ok")).catch((e: unknown) => e)) as SessionError;
+    expect(error.code).toBe("invalid_data");
+    expect(error.message).toContain("the schema threw validator bug");
+  });
+
   test("an untouched session costs no validation and writes nothing", async () => {
     let calls = 0;
     const counting: StandardSchemaV1<unknown, { user?: string }> = {
