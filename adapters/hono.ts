@@ -1,8 +1,7 @@
 // Hono middleware: load before next(), commit after it onto c.res.
 
 import type { MiddlewareHandler } from "hono";
-import type { SessionFormat, SessionsOptions } from "../src/options.ts";
-import type { CarriedBy } from "../src/schema.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 import { describe } from "../src/errors.ts";
@@ -44,7 +43,7 @@ export interface SessionMiddlewareOptions<Key extends string = "session"> {
  * ```
  */
 export function session<Data extends object = SessionData, Key extends string = "session">(
-  options: SessionsOptions<Data> & CarriedBy<Data, SessionFormat>,
+  options: StorableOptions<Data>,
   middlewareOptions?: SessionMiddlewareOptions<Key>,
 ): MiddlewareHandler<SessionEnv<Data, Key>> {
   const key = middlewareOptions?.key ?? "session";

@@ -1,7 +1,6 @@
 // Cloudflare Workers: a session around `export default { fetch(request, env, ctx) }`.
 
-import type { SessionFormat, SessionsOptions } from "../src/options.ts";
-import type { CarriedBy } from "../src/schema.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import type { SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
 import type { SessionHandler, Sessions } from "../src/sessions.ts";
@@ -59,6 +58,3 @@ export function withSession<Data extends object = SessionData, Env = unknown, Ct
 function around<Data extends object, Env, Ctx extends ExecutionContext>(sessions: Sessions<Data>, handler: SessionHandler<Data, [env: Env, ctx: Ctx]>): WorkerFetch<Env, Ctx> {
   return sessions.handle(handler, { commitOptions: (_env, ctx) => ({ waitUntil: (promise) => ctx.waitUntil(promise) }) });
 }
-
-/** The options of {@link withSession}: `createSessions`' own, with the `Data` they carry checked. */
-export type StorableOptions<Data extends object> = SessionsOptions<Data> & CarriedBy<Data, SessionFormat>;

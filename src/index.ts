@@ -15,5 +15,5 @@ export type { Secret } from "./secret.ts";
 export { generateSecret } from "./secret.ts";
 export { SessionError } from "./errors.ts";
 export type { InvalidReason, SessionErrorCode } from "./errors.ts";
-export type { CarriedBy, SchemaOptions, StandardSchemaV1, Storable } from "./schema.ts";
+export type { CarriedBy, SchemaOptions, StandardSchemaV1, Storable, StorableOptions } from "./schema.ts";
 export type { HookOptions, LifecycleHook } from "./hooks.ts";

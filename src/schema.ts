@@ -10,7 +10,7 @@ import { SessionError, describe } from "./errors.ts";
 import type { InvalidReason } from "./errors.ts";
 import { emptyState, isEmpty, sessionInternals, snapshotOf, wasChanged } from "./session.ts";
 import type { Session } from "./session.ts";
-import type { SessionFormat } from "./options.ts";
+import type { SessionFormat, SessionsOptions } from "./options.ts";
 import type { Markup, PyFloat, Tuple, UUID } from "./codecs/flask-json.ts";
 
 type Leaf = string | number | boolean | null | undefined;
@@ -24,6 +24,9 @@ type Leaf = string | number | boolean | null | undefined;
 export type CarriedBy<Data, Format extends SessionFormat> = [Data] extends [Storable<Data, Format>]
   ? unknown
   : { readonly "Data holds a value this format cannot carry (a function, symbol, Map or Set; a Date, bigint or Uint8Array outside format: \"flask\")": never };
+
+/** Options of `createSessions<Data>` or an adapter, with the values `Data` holds checked ({@link CarriedBy}). */
+export type StorableOptions<Data extends object> = SessionsOptions<Data> & CarriedBy<Data, SessionFormat>;
 
 /**
  * `T` where every value is one the cookie `Format` (or a store) can carry, and `never` in
