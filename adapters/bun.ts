@@ -1,6 +1,6 @@
 // Bun: a session around the `fetch` of `Bun.serve`.
 
-import type { SessionsOptions } from "../src/options.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
 import type { SessionHandler } from "../src/sessions.ts";
@@ -26,7 +26,7 @@ export interface Server {
  * ```
  */
 export function withSession<Data extends object = SessionData, S = Server>(
-  options: SessionsOptions,
+  options: StorableOptions<Data>,
   handler: (request: Request, session: Session<Data>, server: S) => Response | Promise<Response>,
 ): (request: Request, server: S) => Promise<Response>;
 /**
@@ -35,11 +35,11 @@ export function withSession<Data extends object = SessionData, S = Server>(
  * a `websocket` handler (and only then: without one, the handler must always return a Response).
  */
 export function withSession<Data extends object = SessionData, S = Server>(
-  options: SessionsOptions,
+  options: StorableOptions<Data>,
   handler: BunSessionHandler<Data, S>,
 ): (request: Request, server: S) => Promise<Response | undefined>;
 export function withSession<Data extends object = SessionData, S = Server>(
-  options: SessionsOptions,
+  options: StorableOptions<Data>,
   handler: BunSessionHandler<Data, S>,
 ): (request: Request, server: S) => Promise<Response | undefined> {
   // handle() passes Bun's undefined (after server.upgrade()) through: a 101 carries no Set-Cookie.

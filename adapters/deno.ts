@@ -1,6 +1,6 @@
 // Deno: a session around a `Deno.serve` handler.
 
-import type { SessionsOptions } from "../src/options.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import type { SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
 import type { SessionHandler } from "../src/sessions.ts";
@@ -26,7 +26,7 @@ export interface ServeHandlerInfo {
  * ```
  */
 export function withSession<Data extends object = SessionData, Info = ServeHandlerInfo>(
-  options: SessionsOptions,
+  options: StorableOptions<Data>,
   handler: SessionHandler<Data, [info: Info]>,
 ): (request: Request, info: Info) => Promise<Response> {
   return createSessions<Data>(options).handle(handler);

@@ -6,6 +6,7 @@
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 import type { Sessions } from "../src/sessions.ts";
 import type { SessionsOptions } from "../src/options.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import type { SessionData } from "../src/session.ts";
 
 /** The options of every framework adapter: those of `createSessions` (`onError` included). */
@@ -21,6 +22,7 @@ export interface FrameworkSessions<Data extends object> {
 /** Validates `options` (throwing at start-up with what to change) and builds the session manager. */
 export function frameworkSessions<Data extends object = SessionData>(options: FrameworkSessionsOptions, adapter: string): FrameworkSessions<Data> {
   if (typeof options !== "object" || options === null) throw new TypeError(`websession/${adapter}: options must be an object with at least a secret`);
-  const sessions = createSessions<Data>(options);
+  // The framework adapters take untyped options: Data is checked where the app reads it.
+  const sessions = createSessions<Data>(options as StorableOptions<Data>);
   return { sessions, unavailable: answerSessionErrorOf(sessions) };
 }

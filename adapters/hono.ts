@@ -1,15 +1,29 @@
 // Hono middleware: load before next(), commit after it onto c.res.
 
 import type { MiddlewareHandler } from "hono";
+import { verifyCsrf } from "../src/csrf.ts";
+import { describe } from "../src/errors.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import type { Session, SessionData } from "../src/session.ts";
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 import { perEnv } from "./per-env.ts";
-import type { OptionsOrFactory } from "./per-env.ts";
-import { verifyCsrf } from "../src/csrf.ts";
 
-/** The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>`. */
-export interface SessionEnv<Data extends object = SessionData> {
-  Variables: { session: Session<Data> };
+/**
+ * The Hono `Env` the middleware adds: `c.get("session")` is a `Session<Data>` (or
+ * `c.get(key)`, with the `key` of {@link SessionMiddlewareOptions}).
+ */
+export interface SessionEnv<Data extends object = SessionData, Key extends string = "session"> {
+  Variables: { [K in Key]: Session<Data> };
+}
+
+/** Options of the middleware itself (the second argument of {@link session}). */
+export interface SessionMiddlewareOptions<Key extends string = "session"> {
+  /**
+   * The context variable the session goes under (default `"session"`). Give each manager its
+   * own when one app uses several sessions, each with its own cookie name:
+   * `session(deviceOptions, { key: "device" })` puts that one in `c.get("device")`.
+   */
+  key?: Key;
 }
 
 /**
@@ -33,8 +47,13 @@ export interface SessionEnv<Data extends object = SessionData> {
  * app.get("/", (c) => c.text(`Hello ${c.get("session").get("user") ?? "stranger"}`));
  * ```
  */
-export function session<Data extends object = SessionData, Bindings = any>(options: OptionsOrFactory<Bindings>): MiddlewareHandler<SessionEnv<Data>> {
-  const sessionsFor = perEnv(options, (resolved) => createSessions<Data>(resolved), "session");
+export function session<Data extends object = SessionData, Key extends string = "session", Bindings = any>(
+  options: StorableOptions<Data> | ((env: Bindings) => StorableOptions<Data>),
+  middlewareOptions?: SessionMiddlewareOptions<Key>,
+): MiddlewareHandler<SessionEnv<Data, Key>> {
+  const key = middlewareOptions?.key ?? "session";
+  if (typeof key !== "string" || key === "") throw new TypeError(`session(options, { key }): key must be a non-empty string (the name for c.get), got ${describe(key)}`);
+  const sessionsFor = perEnv<Bindings, ReturnType<typeof createSessions<Data>>, StorableOptions<Data>>(options, (resolved) => createSessions<Data>(resolved), "session");
   // Hono's c.executionCtx throws where there is none (Node, Deno, Bun), and an exception costs
   // more than a whole signed session; after one such answer, stop asking.
   let hasExecutionCtx = true;
@@ -49,7 +68,8 @@ export function session<Data extends object = SessionData, Bindings = any>(optio
       c.res = await answer(error, c.req.raw);
       return;
     }
-    c.set("session", current);
+    // Typed by Key; Hono's c.set cannot see that the mapped variable is this one.
+    (c.set as (name: string, value: Session<Data>) => void)(key, current);
     await next();
     // Hono turns a thrown error into c.res through onError and records it in c.error.
     if (c.error !== undefined) return;

@@ -3,6 +3,7 @@
 
 import { createSessions } from "../src/sessions.ts";
 import type { Session, SessionData } from "../src/index.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import { answer, holdUntilSaved, isThenable, requestView, splitOptions, statusFor, withStatus } from "./node-common.ts";
 import type { NodeRequest, NodeResponse, NodeSessionOptions } from "./node-common.ts";
 
@@ -39,7 +40,7 @@ export function withSession<Data extends object = SessionData, Req extends NodeR
 ): (req: Req, res: Res) => void {
   const { core, onError } = splitOptions(options, "withSession");
   if (typeof handler !== "function") throw new TypeError("withSession(options, handler): handler must be a function (req, res, session) => void");
-  const sessions = createSessions<Data>(core);
+  const sessions = createSessions<Data>(core as StorableOptions<Data>);
   return function listener(req, res) {
     sessions.load(requestView(req)).then(
       function loaded(session) {
@@ -105,7 +106,7 @@ export function session<Data extends object = RegisteredData>(
   options: NodeSessionOptions,
 ): (req: SessionRequest<Data>, res: NodeResponse, next: (error?: unknown) => void) => void {
   const { core, onError } = splitOptions(options, "session");
-  const sessions = createSessions<Data>(core);
+  const sessions = createSessions<Data>(core as StorableOptions<Data>);
   return function websession(req, res, next) {
     // Mounted twice (an app and a router): one session per request.
     if (req.session !== undefined) return next();

@@ -4,14 +4,14 @@
 import type { SessionsOptions } from "../src/options.ts";
 
 /** Options, or a function of the platform's `env` returning them. */
-export type OptionsOrFactory<Env> = SessionsOptions | ((env: Env) => SessionsOptions);
+export type OptionsOrFactory<Env, Options extends object = SessionsOptions> = Options | ((env: Env) => Options);
 
 /**
  * `build(options)` for each `env`: built now (validated at start-up) for static options, or
  * once per `env` object for a function of env. Throws a `TypeError` naming `caller` when a
  * function of env meets no env object.
  */
-export function perEnv<Env, T>(options: OptionsOrFactory<Env>, build: (options: SessionsOptions) => T, caller: string): (env: Env) => T {
+export function perEnv<Env, T, Options extends object = SessionsOptions>(options: OptionsOrFactory<Env, Options>, build: (options: Options) => T, caller: string): (env: Env) => T {
   if (typeof options !== "function") {
     const built = build(options);
     return function constant() {

@@ -1,6 +1,6 @@
 // Cloudflare Workers: a session around `export default { fetch(request, env, ctx) }`.
 
-import type { SessionsOptions } from "../src/options.ts";
+import type { StorableOptions } from "../src/schema.ts";
 import { perEnv } from "./per-env.ts";
 import type { SessionData } from "../src/session.ts";
 import { createSessions } from "../src/sessions.ts";
@@ -35,10 +35,10 @@ export type WorkerFetch<Env, Ctx> = (request: Request, env: Env, ctx: Ctx) => Pr
  * ```
  */
 export function withSession<Data extends object = SessionData, Env = unknown, Ctx extends ExecutionContext = ExecutionContext>(
-  options: SessionsOptions | ((env: Env) => SessionsOptions),
+  options: StorableOptions<Data> | ((env: Env) => StorableOptions<Data>),
   handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
 ): WorkerFetch<Env, Ctx> {
-  const wrapped = perEnv(options, (resolved) => around(createSessions<Data>(resolved), handler), "withSession");
+  const wrapped = perEnv<Env, WorkerFetch<Env, Ctx>, StorableOptions<Data>>(options, (resolved) => around(createSessions<Data>(resolved), handler), "withSession");
   return async function fetch(request, env, ctx) {
     return wrapped(env)(request, env, ctx);
   };

@@ -6,13 +6,15 @@
  * - `unserializable`: the session holds a value that cannot be written without loss.
  * - `store_unavailable`: the server-side store failed or timed out; fail closed.
  * - `already_committed`: the session was changed after its response was committed.
+ * - `invalid_data`: the session data does not match the `schema` option; nothing was written.
  */
 export type SessionErrorCode =
   | "weak_secret"
   | "cookie_too_large"
   | "unserializable"
   | "store_unavailable"
-  | "already_committed";
+  | "already_committed"
+  | "invalid_data";
 
 /** Why a cookie was turned into a fresh session; passed to the `onInvalid` hook. */
 export type InvalidReason =
@@ -20,7 +22,9 @@ export type InvalidReason =
   | "bad_signature" // signature, tag or key id did not verify
   | "expired" // idle or absolute limit passed, or a timestamp in the future
   | "ambiguous" // the cookie name appeared with two different valid values
-  | "unknown_id"; // server-side: no record for this id
+  | "unknown_id" // server-side: no record for this id
+  | "schema" // the data failed the schema option, or could not be migrated to its version
+  | "rejected"; // the validate option returned false
 
 /**
  * The one error root of websession. Configuration mistakes of the wrong type or range throw

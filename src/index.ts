@@ -19,3 +19,5 @@ export type { RevocationOptions } from "./revocation.ts";
 export type { OwnerIndex } from "./stores/store.ts";
 export type { TokenOptions } from "./tokens.ts";
 export { CSRF_FIELD, CSRF_HEADER } from "./csrf.ts";
+export type { CarriedBy, SchemaOptions, StandardSchemaV1, Storable, StorableOptions } from "./schema.ts";
+export type { HookOptions, LifecycleHook } from "./hooks.ts";

@@ -13,6 +13,10 @@ import { resolveRevocation } from "./revocation.ts";
 import type { ResolvedRevocation, RevocationOptions } from "./revocation.ts";
 import type { SessionData } from "./session.ts";
 import type { TokenOptions } from "./tokens.ts";
+import { HOOK_KEYS } from "./hooks.ts";
+import type { HookOptions } from "./hooks.ts";
+import { SCHEMA_KEYS } from "./schema.ts";
+import type { SchemaOptions } from "./schema.ts";
 
 /** The cookie formats. */
 export type SessionFormat = "signed" | "sealed" | "flask";
@@ -24,8 +28,12 @@ export type SessionFormat = "signed" | "sealed" | "flask";
  */
 export type OversizePolicy = "error" | "chunk";
 
-/** Options of {@link createSessions}. Only `secret` is required. */
-export interface SessionsOptions {
+/**
+ * Options of {@link createSessions}. Only `secret` is required. `Data` types the `schema`
+ * and the lifecycle hooks (schema.ts, hooks.ts); without it they take any session, so an
+ * adapter's `SessionsOptions` fits every `createSessions<Data>`.
+ */
+export interface SessionsOptions<Data extends object = any> extends SchemaOptions<Data>, HookOptions<Data> {
   /**
    * The secret, or several: the first signs, all verify (rotation: put the new secret first,
    * keep old ones until their cookies have expired). At least 32 random bytes each.
@@ -133,7 +141,7 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track", "token", "revocation"]);
+const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track", "token", "revocation", ...SCHEMA_KEYS, ...HOOK_KEYS]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -169,10 +177,13 @@ const OPTION_ALIASES: Readonly<Record<string, string>> = {
   timeout: "storeTimeout (milliseconds), or lifetime (seconds)",
   bearer: "token",
   header: "token.header",
+  validator: "schema (a Standard Schema validator: Zod, Valibot, ArkType...)",
+  schemaVersion: "version",
+  migrations: "migrate (one function (data, fromVersion) => data)",
 };
 
 /** Validates `options`, throwing `TypeError`, `RangeError` or `SessionError` with what to change. */
-export function resolveOptions(options: SessionsOptions): ResolvedOptions {
+export function resolveOptions(options: SessionsOptions<any>): ResolvedOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError(`createSessions needs an options object with at least { secret }, got ${describe(options)}`);
   }

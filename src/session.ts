@@ -46,6 +46,8 @@ export interface SessionInternals {
   committed: boolean;
   /** Whether `clear()` or `destroy()` ran (a store then replaces the whole record). */
   cleared: boolean;
+  /** What `expiresAt` reports, given by the manager that loaded the session (expiry.ts). */
+  expiry?: ((state: SessionState, i: SessionInternals) => Date | undefined) | undefined;
 }
 
 /** Options of {@link Session.regenerate}. */
@@ -159,9 +161,13 @@ export class Session<Data extends object = SessionData> {
     return value;
   }
 
-  /** Sets `key` to `value` (a JSON value) and marks the session modified. */
+  /** Sets `key` to `value` (a JSON value) and marks the session modified; `undefined` deletes `key`. */
   set<K extends keyof Data & string>(key: K, value: Data[K]): this {
     checkKey(key);
+    if (value === undefined) {
+      this.delete(key);
+      return this;
+    }
     this.#write().data.set(key, value);
     return this;
   }
@@ -201,7 +207,7 @@ export class Session<Data extends object = SessionData> {
     return value;
   }
 
-  /** Sets every own key of `values`. */
+  /** Sets every own key of `values` (a key set to `undefined` is deleted, as with `set`). */
   update(values: Partial<Data>): this {
     const keys = Object.keys(values);
     if (keys.length === 0) {
@@ -210,7 +216,11 @@ export class Session<Data extends object = SessionData> {
     }
     keys.forEach(checkKey);
     const data = this.#write().data;
-    for (const key of keys) data.set(key, (values as Record<string, unknown>)[key]);
+    for (const key of keys) {
+      const value = (values as Record<string, unknown>)[key];
+      if (value === undefined) data.delete(key);
+      else data.set(key, value);
+    }
     return this;
   }
 
@@ -277,6 +287,17 @@ export class Session<Data extends object = SessionData> {
   set modified(value: boolean) {
     if (value) this.#write();
     else this.#i.modified = false;
+  }
+
+  /**
+   * When the session ends if the browser sends no further request after this response: the
+   * idle limit (`lifetime`) from this response when it writes or refreshes the cookie, from
+   * the last write otherwise, cut at `absoluteLifetime`. `undefined` for a browser-session
+   * cookie (`permanent` false), which the browser drops when it closes.
+   */
+  get expiresAt(): Date | undefined {
+    const state = this.#use();
+    return this.#i.expiry?.(state, this.#i);
   }
 
   /** Whether the handler used the session at all (which adds `Vary: Cookie`). */

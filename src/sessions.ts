@@ -24,6 +24,12 @@ import { Session, sessionInternals } from "./session.ts";
 import type { SessionData } from "./session.ts";
 import { tokenTransport, withTokenHeaders } from "./tokens.ts";
 import { verifyCsrf } from "./csrf.ts";
+import { expiryOf } from "./expiry.ts";
+import { hooksFor, notify, resolveHooks, runValidate } from "./hooks.ts";
+import type { Decision } from "./policy.ts";
+import { beforeSave, prepareData, resolveSchema } from "./schema.ts";
+import type { CarriedBy } from "./schema.ts";
+import type { SessionFormat } from "./options.ts";
 
 export { MAX_COOKIE_SIZE };
 export type { RequestLike, SessionWrites };
@@ -125,7 +131,9 @@ const UNTOUCHED: SessionWrites = Object.freeze({ cookies: Object.freeze([]) as r
  * };
  * ```
  */
-export function createSessions<Data extends object = SessionData>(options: SessionsOptions): Sessions<Data> {
+export function createSessions<Data extends object = SessionData, Format extends SessionFormat = SessionFormat>(
+  options: SessionsOptions<Data> & { format?: Format } & CarriedBy<Data, Format>,
+): Sessions<Data> {
   const config = resolveOptions(options);
   const reject = invalidReporter(config.onInvalid);
   const mode: Mode<unknown> & { owners?: OwnerApi } = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
@@ -134,6 +142,17 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
   const tokens = tokenTransport(options.token, { cookieName: config.cookie.name, chunked: config.oversize === "chunk", reject });
   const pending = new WeakMap<Session<Data>, Pending>();
   const warned = new Set<string>();
+  // Hook points of schema.ts, hooks.ts and expiry.ts: each undefined when its options are unset.
+  const schema = resolveSchema(options);
+  const hooks = resolveHooks(options);
+  const expiry = expiryOf(config);
+  const prepare = schema !== undefined || hooks?.validate !== undefined ? prepareSession : undefined;
+
+  async function prepareSession(session: Session<Data>, request: RequestLike): Promise<Session<Data>> {
+    if (schema !== undefined) await prepareData(session, schema, reject);
+    if (hooks !== undefined) await runValidate(session, request, hooks, reject);
+    return session;
+  }
 
   // Said once per createSessions and kind (never with a cookie's value).
   function warnOnce(kind: string, message: string): void {
@@ -148,11 +167,14 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     const opened = mode.open(via?.request ?? request);
     if (!(opened instanceof Promise)) {
       pending.set(opened.session, { request, ticket: opened.ticket, writes: undefined, viaHeader });
+      sessionInternals(opened.session).expiry = expiry;
+      if (prepare !== undefined) return prepare(opened.session, request);
       return Promise.resolve(opened.session);
     }
     return opened.then((o) => {
       pending.set(o.session, { request, ticket: o.ticket, writes: undefined, viaHeader });
-      return o.session;
+      sessionInternals(o.session).expiry = expiry;
+      return prepare !== undefined ? prepare(o.session, request) : o.session;
     });
   }
 
@@ -173,15 +195,22 @@ export function createSessions<Data extends object = SessionData>(options: Sessi
     // From here on a change to the session throws (already_committed): it could not be written.
     i.committed = true;
     if (!i.accessed) return (p.writes = UNTOUCHED);
-    const context: SaveContext = { secure: isSecure(p.request), waitUntil: options?.waitUntil };
+    let decision: Decision | undefined;
+    const wasNew = i.isNew;
+    const context: SaveContext = { secure: isSecure(p.request), waitUntil: options?.waitUntil, decided: hooks?.notifies === true ? (d) => (decision = d) : undefined };
+    let undo: (() => void) | undefined;
     try {
+      if (schema !== undefined) undo = await beforeSave(session, schema);
       const cookies = await mode.save(session, p.ticket, context);
       p.writes = p.viaHeader === true ? { cookies: [], vary: true, headers: tokens!.headersFor(cookies) } : { cookies, vary: true };
     } catch (error) {
       // Nothing was written: the app may catch the error, change the session and try again.
       i.committed = false;
       throw error;
+    } finally {
+      undo?.();
     }
+    if (decision !== undefined && (p.writes.cookies.length > 0 || p.writes.headers !== undefined)) await notify(session, p.request, hooks!, hooksFor(session, decision, wasNew));
     return p.writes;
   }
 

@@ -5,6 +5,7 @@
 
 import { resolveCookieOptions } from "./cookie.ts";
 import type { SessionsOptions } from "./options.ts";
+import type { StorableOptions } from "./schema.ts";
 import type { Session, SessionData } from "./session.ts";
 import { createSessions } from "./sessions.ts";
 import type { SessionWrites } from "./sessions.ts";
@@ -80,7 +81,7 @@ export async function readSession<Data extends object = SessionData>(options: Se
     if (token === null || token === "") return null;
     headers.set(...tokens!.present(token));
   }
-  const session = await createSessions<Data>(options).load(new Request("https://localhost/", { headers }));
+  const session = await createSessions<Data>(options as StorableOptions<Data>).load(new Request("https://localhost/", { headers }));
   return session.isNew ? null : session;
 }
 

@@ -123,7 +123,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
     return [...writes, ...deleteStale(sent, cookies.map((c) => c.name), parts.secure)];
   }
 
-  async function save(session: Session<any>, sent: Ticket, { secure }: SaveContext): Promise<CookieWrite[]> {
+  async function save(session: Session<any>, sent: Ticket, { secure, decided }: SaveContext): Promise<CookieWrite[]> {
     const i = sessionInternals(session);
     const state = i.state;
     const nowS = Math.floor(now() / 1000);
@@ -138,6 +138,7 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
       lastActive: state.lastActive,
     };
     const decision = decide(facts, nowS, config.refresh);
+    decided?.(decision);
     if (decision.action === "none") return [];
     if (decision.action === "delete") return [deleteCookieWrite(cookie, secure), ...deleteStale(sent, [cookie.name], secure)];
     // write or refresh: a cookie carries all of its state, so both re-encode it.

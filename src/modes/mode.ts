@@ -3,6 +3,7 @@
 // request's session and later carries out the one write decision (policy.ts) for it.
 
 import type { CookieWrite } from "../cookie.ts";
+import type { Decision } from "../policy.ts";
 import type { RequestLike } from "../request.ts";
 import type { Session } from "../session.ts";
 
@@ -19,6 +20,8 @@ export interface SaveContext {
   readonly secure: boolean;
   /** Keeps the runtime alive for a write that may finish after the response (`ctx.waitUntil`). */
   readonly waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+  /** Told the write decision once it is made (lifecycle hooks, hooks.ts). */
+  readonly decided?: ((decision: Decision) => void) | undefined;
 }
 
 /** Where sessions live. */

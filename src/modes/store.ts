@@ -208,7 +208,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     return true;
   }
 
-  async function save(session: Session<any>, loaded: Loaded | undefined, { secure, waitUntil }: SaveContext): Promise<CookieWrite[]> {
+  async function save(session: Session<any>, loaded: Loaded | undefined, { secure, waitUntil, decided }: SaveContext): Promise<CookieWrite[]> {
     const i = sessionInternals(session);
     const state = i.state;
     const nowS = Math.floor(now() / 1000);
@@ -231,6 +231,7 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
       refresh,
       touchInterval,
     );
+    decided?.(decision);
 
     switch (decision.action) {
       case "none":
