@@ -4,8 +4,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { mergeVary, needsPrivateCache, otherSetCookies } from "../src/headers.ts";
 import { createSessions } from "../src/sessions.ts";
+import { SessionError } from "../src/errors.ts";
 import type { Session, SessionData, SessionsOptions } from "../src/index.ts";
-import { requestView, withStatus } from "./node-common.ts";
+import { logError as logNodeError, refuseToken, requestView } from "./node-common.ts";
 
 /**
  * Options of {@link sessionPlugin}: the core's {@link SessionsOptions}, and a hook for the
@@ -15,7 +16,8 @@ export interface FastifySessionOptions extends Omit<SessionsOptions, "onError"> 
   /**
    * Called when the session cannot be saved in `onSend` (`cookie_too_large`, `unserializable`,
    * `store_unavailable`); the reply then becomes a 500 with none of the handler's headers or
-   * body. Default: logs the error with `request.log.error`.
+   * body. Also called for a store outage on load (answered 503). Default: one `console.error`
+   * line (Fastify's own logger is off by default).
    */
   onError?: (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
 }
@@ -26,7 +28,7 @@ export interface FastifySessionOptions extends Omit<SessionsOptions, "onError"> 
  *
  * It applies to the whole app, not only to its own encapsulation context (it is registered
  * like `fastify-plugin` plugins are). A store outage on load fails the request with the
- * `SessionError` and `statusCode` 503 (change the answer in `setErrorHandler`); a 5xx reply
+ * plain 503 (`Retry-After: 5`) and the error goes to `onError`; a 5xx reply
  * writes no session changes; a change after the reply was sent throws `SessionError`
  * (`already_committed`). A hijacked reply (`reply.hijack()`) is not given a cookie.
  *
@@ -43,15 +45,20 @@ export interface FastifySessionOptions extends Omit<SessionsOptions, "onError"> 
 export async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions): Promise<void> {
   if (options === null || typeof options !== "object") throw new TypeError(`sessionPlugin: options must be an object with at least a secret, got ${String(options)}`);
   const { onError = logError, ...core } = options;
+  refuseToken(core, "sessionPlugin");
   if (typeof onError !== "function") throw new TypeError("sessionPlugin: option onError must be a function (error, request, reply) => void");
   const sessions = createSessions<RegisteredData>(core);
   fastify.decorateRequest("session", null as unknown as Session<RegisteredData>);
 
-  fastify.addHook("onRequest", async function loadSession(request) {
+  fastify.addHook("onRequest", async function loadSession(request, reply) {
     try {
       request.session = await sessions.load(requestView(request.raw));
     } catch (error) {
-      throw withStatus(error);
+      if (!(error instanceof SessionError)) throw error;
+      // A store outage: 503 with a plain body (the store's own error text, which may name
+      // internal hosts, goes to the log only), and the route never runs.
+      reportError(onError, error, request, reply);
+      return reply.code(503).header("content-type", "text/plain; charset=utf-8").header("retry-after", "5").send("Service Unavailable\n");
     }
   });
 
@@ -72,11 +79,7 @@ export async function sessionPlugin(fastify: FastifyInstance, options: FastifySe
       if (needsPrivateCache(writes.cookies, reply.hasHeader("cache-control"))) reply.header("cache-control", "private");
       return payload;
     } catch (error) {
-      try {
-        onError(error, request, reply);
-      } catch (hookError) {
-        request.log.error(hookError);
-      }
+      reportError(onError, error, request, reply);
       // Nothing of the handler's reply goes out: its headers could carry what the session
       // was meant to replace, and its body may assume the session was saved.
       for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
@@ -89,8 +92,18 @@ export async function sessionPlugin(fastify: FastifyInstance, options: FastifySe
 // Registered in the parent context, as fastify-plugin does: every route sees request.session.
 Object.assign(sessionPlugin, { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "websession" });
 
+// Fastify's logger is off by default: the default hook logs one line through console.error
+// (as the Node adapters do), so a failure is never silent.
 function logError(error: unknown, request: FastifyRequest): void {
-  request.log.error({ err: error }, "websession: the session could not be saved");
+  logNodeError(error, request.raw);
+}
+
+function reportError(onError: NonNullable<FastifySessionOptions["onError"]>, error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  try {
+    onError(error, request, reply);
+  } catch (hookError) {
+    logNodeError(hookError, request.raw);
+  }
 }
 
 function headerText(value: number | string | string[] | undefined): string | undefined {

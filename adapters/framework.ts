@@ -3,6 +3,7 @@
 // SessionError met while loading or saving — the same one `handle()` gives: 503 for a store
 // outage, 500 (one log line) otherwise, or the `onError` option's.
 
+import { refuseToken } from "./node-common.ts";
 import { answerSessionErrorOf, createSessions } from "../src/sessions.ts";
 import type { Sessions } from "../src/sessions.ts";
 import type { SessionsOptions } from "../src/options.ts";
@@ -23,6 +24,7 @@ export interface FrameworkSessions<Data extends object> {
 export function frameworkSessions<Data extends object = SessionData>(options: FrameworkSessionsOptions, adapter: string): FrameworkSessions<Data> {
   if (typeof options !== "object" || options === null) throw new TypeError(`websession/${adapter}: options must be an object with at least a secret`);
   // The framework adapters take untyped options: Data is checked where the app reads it.
+  refuseToken(options, `websession/${adapter}`);
   const sessions = createSessions<Data>(options as StorableOptions<Data>);
   return { sessions, unavailable: answerSessionErrorOf(sessions) };
 }

@@ -3,7 +3,8 @@
 // last moment headers can change, and the one error path. Structural types only, so the
 // adapters need neither @types/node nor a framework at run time.
 
-import { SessionError } from "../src/errors.ts";
+import { SessionError, safeText } from "../src/errors.ts";
+import { safePath } from "../src/request.ts";
 import { mergeVary, needsPrivateCache, otherSetCookies } from "../src/headers.ts";
 import type { CookieWrite, RequestLike, Session, Sessions, SessionsOptions, SessionWrites } from "../src/index.ts";
 
@@ -53,13 +54,14 @@ export function splitOptions(options: NodeSessionOptions, caller: string): { cor
   if (options === null || typeof options !== "object") throw new TypeError(`${caller}: options must be an object with at least a secret, got ${String(options)}`);
   const { onError = logError, ...core } = options;
   if (typeof onError !== "function") throw new TypeError(`${caller}: option onError must be a function (error, req, res) => void`);
+  refuseToken(core, caller);
   return { core, onError };
 }
 
 /** The default {@link NodeErrorHook}: one line, with the error's code when it is a SessionError. */
 export function logError(error: unknown, req: NodeRequest): void {
   const what = error instanceof SessionError ? `SessionError(${error.code}): ${error.message}` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  console.error(`websession: ${req.url ?? ""}: ${what}`);
+  console.error(`websession: ${safePath(`http://localhost${req.url ?? "/"}`)}: ${safeText(what)}`);
 }
 
 /**
@@ -266,4 +268,15 @@ function absorbHeaders(res: NodeResponse, args: unknown[]): unknown[] {
 /** `value` is a promise (a handler's result), so its rejection can be caught. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/**
+ * Header tokens (option `token`) are carried by `handle()` and the Hono, Workers, Deno and Bun
+ * adapters; an adapter that writes cookies itself refuses the option at start-up rather than
+ * answer a header client with nothing (and without `Vary` on its header).
+ */
+export function refuseToken(options: { token?: unknown }, caller: string): void {
+  if (options.token !== undefined) {
+    throw new TypeError(`${caller}: option token (header tokens) is not supported by this adapter yet; use handle() or the Hono adapter for API clients, or remove token`);
+  }
 }

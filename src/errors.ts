@@ -69,3 +69,12 @@ export function suggestOption(key: string, aliases: Readonly<Record<string, stri
   for (const [alias, hint] of Object.entries(aliases)) if (alias.toLowerCase() === lower) return `; did you mean ${hint}?`;
   return "";
 }
+
+/**
+ * `text` safe for a log line or a terminal: control characters (C0, DEL, C1), bidi controls and
+ * line/paragraph separators from input (a session key, a header) become `\uXXXX` escapes, so
+ * nothing can forge a log line or drive a terminal.
+ */
+export function safeText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

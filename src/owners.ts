@@ -206,7 +206,13 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
     };
   }
 
-  async function generationFor(owner: string, loaded: OwnedFields | undefined, deadline: number): Promise<number> {
+  const keptAt = new WeakMap<Session<any>, { owner: string; generation: number }>();
+
+  async function generationFor(session: Session<any>, owner: string, loaded: OwnedFields | undefined, deadline: number): Promise<number> {
+    // The session revokeAll kept (except) writes under the generation that revokeAll made, even
+    // when it also regenerate()s in the same request (a password change: rotate, log out the rest).
+    const kept = keptAt.get(session);
+    if (kept !== undefined && kept.owner === owner) return kept.generation;
     // A record already under this owner keeps its generation: if a revoke bumped it since, the
     // record was listed for deletion, and writing on under the old one must fail.
     if (loaded?.o === owner && loaded.g !== undefined && /^[0-9]{1,15}$/.test(loaded.g)) return Number(loaded.g);
@@ -216,7 +222,7 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
   async function forRecord(session: Session<any>, state: SessionState, loaded: OwnedFields | undefined, nowS: number, ttl: number, deadline: number): Promise<OwnerStep> {
     const owner = ownerOf(owners, state.data);
     if (owner === undefined) return NOTHING;
-    const generation = await generationFor(owner, loaded, deadline);
+    const generation = await generationFor(session, owner, loaded, deadline);
     const expires = indexExpiry(nowS, ttl);
     const set: StoreRecord = { o: owner, g: String(generation), x: String(expires), ...(loaded?.o === owner ? keep(loaded) : tracked(session)) };
     return { set, delete: [], after: indexer(owner, generation, expires, deadline) };
@@ -240,7 +246,7 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
     const same = loaded.o === owner;
     const x = Number(loaded.x);
     if (same && !cleared && Number.isSafeInteger(x) && x >= nowS + ttl) return NOTHING;
-    const generation = await generationFor(owner, loaded, deadline);
+    const generation = await generationFor(session, owner, loaded, deadline);
     const expires = indexExpiry(nowS, ttl);
     const set: StoreRecord = { o: owner, g: String(generation), x: String(expires), ...(same ? keep(loaded) : tracked(session)) };
     const add = indexer(owner, generation, expires, deadline);
@@ -314,6 +320,7 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
       const except = options?.except === undefined ? undefined : handleOf(options.except);
       const d = deadline();
       const { keys, generation } = await call(d, "owners.revoke", () => index.revoke(owner, except));
+      if (options?.except !== undefined) keptAt.set(options.except, { owner, generation });
       const results = await Promise.all(keys.map((key) => call(d, "delete", () => store.delete(key))));
       if (except !== undefined) {
         // The kept session moves to the new generation, so its own later writes still index.

@@ -43,3 +43,13 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** The path of a URL for a log line: no query (it may carry tokens), no control characters. */
+export function safePath(url: string): string {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    path = "?";
+  }
+  return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 200);
+}

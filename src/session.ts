@@ -2,7 +2,7 @@
 // a lazy session calls the loader it was given on first use.
 
 import { SessionError, describe as describeValue } from "./errors.ts";
-import { csrfToken } from "./csrf.ts";
+import { CSRF_SESSION_KEY, csrfToken } from "./csrf.ts";
 
 /** The shape of session data: string keys to JSON-like values. */
 export type SessionData = Record<string, unknown>;
@@ -344,10 +344,13 @@ export class Session<Data extends object = SessionData> {
    * Call it on login and on any privilege change, against session fixation. The session keeps
    * its creation time, so `absoluteLifetime` still counts from the first login; pass
    * `{ fresh: true }` when this is a new login that should start a new absolute lifetime (a
-   * session emptied with `clear()` or `destroy()` earlier in the request starts one anyway).
+   * session emptied with `clear()` or `destroy()` earlier in the request starts one anyway). The
+   * CSRF secret is replaced too, so a token issued before the login stops working.
    */
   regenerate(options?: RegenerateOptions): void {
-    this.#write();
+    // A CSRF token learned before the login (by whoever planted the session) must not work
+    // after it: the secret goes with the old token, and csrfToken() makes a new one.
+    this.#write().data.delete(CSRF_SESSION_KEY);
     this.#i.regenerated = true;
     this.#i.destroyed = false;
     if (options?.fresh === true) this.#i.fresh = true;

@@ -7,7 +7,7 @@
 
 import { MAX_COOKIE_SIZE } from "./cookie.ts";
 import type { CookieWrite } from "./cookie.ts";
-import { SessionError } from "./errors.ts";
+import { SessionError, safeText } from "./errors.ts";
 import { cookieHeaderBytes, isResponse, withSessionHeaders } from "./headers.ts";
 import type { SessionWrites } from "./headers.ts";
 import { invalidReporter } from "./lifetime.ts";
@@ -18,7 +18,7 @@ import { ownerApiUnavailable } from "./owners.ts";
 import type { OwnerApi } from "./owners.ts";
 import { resolveOptions } from "./options.ts";
 import type { ResolvedOptions, SessionsOptions } from "./options.ts";
-import { autoSecure } from "./request.ts";
+import { autoSecure, safePath } from "./request.ts";
 import type { RequestLike } from "./request.ts";
 import { Session, sessionInternals } from "./session.ts";
 import type { SessionData } from "./session.ts";
@@ -299,19 +299,8 @@ export function answerSessionErrorOf(sessions: Sessions<any>): (error: unknown, 
 export async function answerSessionError(error: SessionError, request: Request, config: Pick<ResolvedOptions, "onError">): Promise<Response> {
   if (config.onError !== undefined) return config.onError(error, request);
   const status = error.code === "store_unavailable" ? 503 : 500;
-  console.error(`websession: ${request.method} ${safePath(request.url)} answered ${status}: SessionError ${error.code}: ${error.message}`);
+  console.error(`websession: ${safeText(request.method)} ${safePath(request.url)} answered ${status}: SessionError ${error.code}: ${safeText(error.message)}`);
   const headers: Record<string, string> = { "Content-Type": "text/plain; charset=utf-8" };
   if (status === 503) headers["Retry-After"] = "5";
   return new Response(status === 503 ? "Service Unavailable" : "Internal Server Error", { status, headers });
-}
-
-// The path of a URL for a log line: no query (it may carry tokens), no control characters.
-function safePath(url: string): string {
-  let path: string;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    path = "?";
-  }
-  return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, 200);
 }

@@ -238,8 +238,15 @@ export class CookieJar {
       this.apply(response, { url });
       const location = response.headers.get("location");
       if (init.redirect === "manual" || location === null || ![301, 302, 303, 307, 308].includes(response.status)) return response;
-      url = new URL(location, url);
+      const next = new URL(location, url);
       if (response.status <= 303) current = { ...current, method: "GET", body: null };
+      // As the Fetch standard does: credentials never follow a redirect to another origin.
+      if (next.origin !== url.origin) {
+        const kept = new Headers(current.headers);
+        kept.delete("Authorization");
+        current = { ...current, headers: kept };
+      }
+      url = next;
     }
     throw new Error(`CookieJar.fetch: more than 20 redirects from ${String(input)}`);
   }

@@ -131,3 +131,20 @@ describe("Hono csrf()", () => {
     expect(String(error)).toMatch(/csrf\(\) needs session\(\) registered before it/);
   });
 });
+
+test("regenerate() replaces the CSRF secret: a token learned before the login stops working after it", async () => {
+  const sessions = createSessions({ secret: TEST_SECRET, store: memoryStore() });
+  const before = await sessions.load(new Request("https://app.example/login"));
+  const token = before.csrfToken();
+  const cookie = (await sessions.commit(before, new Response("form"))).headers.getSetCookie()[0]!.split(";")[0]!;
+  const login = await sessions.load(new Request("https://app.example/login", { headers: { cookie } }));
+  login.regenerate();
+  login.set("user", "ada");
+  const after = (await sessions.commit(login, new Response("ok"))).headers.getSetCookie()[0]!.split(";")[0]!;
+  const next = await sessions.load(new Request("https://app.example/transfer", { method: "POST", headers: { cookie: after, "X-CSRF-Token": token } }));
+  const refused = await sessions.verifyCsrf(new Request("https://app.example/transfer", { method: "POST", headers: { cookie: after, "X-CSRF-Token": token } }), next);
+  expect(refused?.status).toBe(403);
+  // A token made after the login works.
+  const fresh = next.csrfToken();
+  expect(await sessions.verifyCsrf(new Request("https://app.example/transfer", { method: "POST", headers: { "X-CSRF-Token": fresh } }), next)).toBeNull();
+});

@@ -65,3 +65,25 @@ describe("start-up errors", () => {
     expect(store.size).toBe(0);
   });
 });
+
+describe("outside review of this wave", () => {
+  test("a password change in one request: regenerate() and revokeAll(owner, { except: session }) keep this device and end the others", async () => {
+    const store = memoryStore();
+    const sessions = createSessions<{ user?: string }>({ secret: TEST_SECRET, store, owner: (d) => d.user });
+    async function login(): Promise<string> {
+      const s = await sessions.load(requestWith());
+      s.set("user", "alice");
+      return cookieOf(await sessions.commit(s, new Response()));
+    }
+    const here = await login();
+    const other = await login();
+    const current = await sessions.load(requestWith(here));
+    current.regenerate();
+    await sessions.revokeAll("alice", { except: current });
+    const rotated = cookieOf(await sessions.commit(current, new Response()));
+    expect(rotated).not.toBe(here);
+    expect((await sessions.load(requestWith(rotated))).get("user")).toBe("alice");
+    expect((await sessions.load(requestWith(other))).get("user")).toBeUndefined();
+    expect((await sessions.list("alice")).length).toBe(1);
+  });
+});

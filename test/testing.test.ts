@@ -161,3 +161,24 @@ describe("CookieJar", () => {
     expect(manual.status).toBe(303);
   });
 });
+
+test("CookieJar.fetch drops Authorization on a redirect to another origin, as fetch does", async () => {
+  const seen: Array<[string, string | null]> = [];
+  const jar = new CookieJar({
+    url: "https://app.example/",
+    fetch: async (request: Request) => {
+      seen.push([new URL(request.url).host, request.headers.get("authorization")]);
+      if (new URL(request.url).host === "app.example" && new URL(request.url).pathname === "/api") return new Response(null, { status: 307, headers: { Location: "https://evil.example/steal" } });
+      if (new URL(request.url).pathname === "/same") return new Response(null, { status: 307, headers: { Location: "/api2" } });
+      return new Response("ok");
+    },
+  });
+  await jar.fetch("/api", { method: "POST", headers: { authorization: "Bearer SECRET" }, body: "x" });
+  await jar.fetch("https://app.example/same", { headers: { authorization: "Bearer SECRET" } });
+  expect(seen).toEqual([
+    ["app.example", "Bearer SECRET"],
+    ["evil.example", null],
+    ["app.example", "Bearer SECRET"],
+    ["app.example", "Bearer SECRET"],
+  ]);
+});

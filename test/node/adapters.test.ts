@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SessionError, generateSecret } from "../../src/index.ts";
 import { redisStore } from "../../src/stores/redis.ts";
-import { CookieJar } from "../jar.ts";
+import { CookieJar } from "../../src/testing.ts";
 import { startRedis } from "../stores/redis-server.ts";
 import type { RedisServer } from "../stores/redis-server.ts";
 import { FILE_TEXT, KINDS, startDemo, startFeatures } from "./apps.ts";
@@ -18,10 +18,10 @@ const options = { secret, cookie: { secure: false } };
 /** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
 async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  const cookie = jar.header();
+  const cookie = jar.header({ url });
   if (cookie !== undefined) headers.set("cookie", cookie);
   const response = await fetch(url, { ...init, headers, redirect: "manual" });
-  jar.apply(response);
+  jar.apply(response, { url });
   return response;
 }
 
@@ -61,7 +61,7 @@ for (const kind of KINDS) {
       expect(logout.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[\w.-]+;/)]);
       const bye = await (await browse(jar, `${url}/`)).text();
       expect(bye).toContain("You were logged out.");
-      expect(jar.names()).toEqual([]);
+      expect(jar.names({ url: server.url })).toEqual([]);
       expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: null, permanent: false });
 
       const missing = await browse(jar, `${url}/nowhere`);
