@@ -23,6 +23,11 @@ export function perEnv<Env, T, Options extends object = SessionsOptions>(options
     if (typeof env !== "object" || env === null) {
       throw new TypeError(`${caller}: options is a function of env, but there is no env object (got ${String(env)}); pass the platform's env (the Worker's bindings), or pass options directly`);
     }
+    // @hono/node-server passes a new { incoming, outgoing } per request: a cache keyed by it
+    // would build a manager (and derive keys) on every request. Say so at the first one.
+    if ("incoming" in env && "outgoing" in env) {
+      throw new TypeError(`${caller}: options is a function of env, but this env is @hono/node-server's per-request { incoming, outgoing }, not the Worker's bindings; on Node (and Deno, Bun) pass the options directly`);
+    }
     let built = cache.get(env);
     if (built === undefined) {
       built = build(options(env));

@@ -15,10 +15,11 @@ export interface CookieOptions {
   /** `Path` attribute. Default `"/"`. */
   path?: string;
   /**
-   * `Secure` attribute. Default: on, except for plain-http requests to a loopback host
-   * (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`). `true`/`false` force it.
+   * `Secure` attribute. Default `"auto"`: on, except for plain-http requests to a loopback host
+   * (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`) that carry no proxy header. `true`/`false`
+   * force it.
    */
-  secure?: boolean;
+  secure?: boolean | "auto";
   /** `HttpOnly` attribute. Default `true`. */
   httpOnly?: boolean;
   /** `SameSite` attribute. Default `"Lax"`. */
@@ -106,9 +107,9 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
   if (typeof path !== "string" || !path.startsWith("/") || path.length > MAX_ATTRIBUTE_LENGTH || !PATH_VALUE.test(path)) {
     throw new TypeError(`option cookie.path is invalid: ${describe(path)}; it must start with "/", contain no ";" or control characters, and not end in a space`);
   }
-  const secure = o.secure;
+  const secure = o.secure === "auto" ? undefined : o.secure;
   if (secure !== undefined && typeof secure !== "boolean") {
-    throw new TypeError(`option cookie.secure must be a boolean, got ${describe(secure)}`);
+    throw new TypeError(`option cookie.secure must be true, false or "auto", got ${describe(secure)}`);
   }
   const httpOnly = o.httpOnly ?? true;
   if (typeof httpOnly !== "boolean") throw new TypeError(`option cookie.httpOnly must be a boolean, got ${describe(httpOnly)}`);

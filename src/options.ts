@@ -11,7 +11,6 @@ import { resolveOwners } from "./owners.ts";
 import type { ResolvedOwners, TrackOptions } from "./owners.ts";
 import { resolveRevocation } from "./revocation.ts";
 import type { ResolvedRevocation, RevocationOptions } from "./revocation.ts";
-import type { SessionData } from "./session.ts";
 import type { TokenOptions } from "./tokens.ts";
 import { HOOK_KEYS } from "./hooks.ts";
 import type { HookOptions } from "./hooks.ts";
@@ -94,7 +93,7 @@ export interface SessionsOptions<Data extends object = any> extends SchemaOption
    * `sessions.list(owner)`, `revoke` and `revokeAll` work. Needs a store with an owner index
    * (memory, Redis, Postgres). Default: none, nothing is indexed.
    */
-  owner?: (data: SessionData) => string | undefined;
+  owner?: (data: Data) => string | undefined;
   /** What to record about each owned session for `list` (off by default: personal data). */
   track?: TrackOptions;
   /**

@@ -134,7 +134,7 @@ export class Session<Data extends object = SessionData> {
 
   #write(): SessionState {
     if (this.#i.committed) {
-      throw new SessionError("already_committed", "the session was changed after its response was committed; change it before returning the response");
+      throw new SessionError("already_committed", "the session was changed after its response was committed (returned, or on Node its headers sent); change it before that");
     }
     const state = this.#use();
     this.#i.modified = true;

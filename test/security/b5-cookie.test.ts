@@ -49,7 +49,7 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     configError({ cookie: { name: "__Secure-id", secure: false } }, /requires Secure/);
     configError({ cookie: { sameSite: "None", secure: false } }, /sameSite: "None" requires Secure/);
     configError({ cookie: { partitioned: true, secure: false } }, /partitioned: true requires Secure/);
-    configError({ cookie: { name: "__Secure-id", secure: "false" as never } }, /option cookie\.secure must be a boolean, got "false"/);
+    configError({ cookie: { name: "__Secure-id", secure: "false" as never } }, /option cookie\.secure must be true, false or "auto", got "false"/);
     for (const cookie of [{ name: "__Secure-id" }, { name: "__Host-id" }, { sameSite: "None" as const }, { partitioned: true }]) {
       const t = new Target("signed", { cookie });
       const response = await t.run((s) => s.set("a", 1), undefined, { url: "http://localhost:8787/" });

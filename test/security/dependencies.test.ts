@@ -56,7 +56,7 @@ describe("dependency hygiene", () => {
 
   test("the runtime dependencies are exactly @noble/ciphers, @noble/hashes and pako; hono, fastify and react-router (types of their adapters) are optional peers", () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(["@noble/ciphers", "@noble/hashes", "pako"]);
-    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["hono", "fastify", "react-router"]);
+    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["fastify", "hono", "react-router"]);
     expect(pkg.peerDependenciesMeta?.["react-router"]?.optional).toBe(true);
     expect(pkg.peerDependenciesMeta?.fastify?.optional).toBe(true);
     expect(pkg.peerDependenciesMeta?.hono?.optional).toBe(true);
