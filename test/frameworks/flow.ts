@@ -5,21 +5,18 @@
 
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CookieJar } from "../../src/testing.ts";
+import { browse as browseAs } from "../http.ts";
 import { PEERS, startPeer, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
 
-/** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
-export async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
+/** `fetch` as a browser holding `jar` (see test/http.ts), with the headers a browser's navigation sends. */
+export function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  const cookie = jar.header({ url });
-  if (cookie !== undefined) headers.set("cookie", cookie);
   // Frameworks check a form POST's Origin against the host (CSRF protection), as browsers send it.
   if (init.method === "POST") headers.set("origin", new URL(url).origin);
   // What a browser's navigation accepts (SvelteKit answers a form action in JSON to "*/*").
   if (!headers.has("accept")) headers.set("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-  const response = await fetch(url, { ...init, headers, redirect: "manual" });
-  jar.apply(response, { url });
-  return response;
+  return browseAs(jar, url, { ...init, headers });
 }
 
 /** The page's text with the frameworks' hydration comments (`<!-- -->`, `<!--[-->`) removed. */

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SessionError, generateSecret } from "../../src/index.ts";
 import { redisStore } from "../../src/stores/redis.ts";
-import { CookieJar } from "../jar.ts";
+import { CookieJar } from "../../src/testing.ts";
+import { browse } from "../http.ts";
 import { startRedis } from "../stores/redis-server.ts";
 import type { RedisServer } from "../stores/redis-server.ts";
 import { FILE_TEXT, KINDS, startDemo, startFeatures } from "./apps.ts";
@@ -14,16 +15,6 @@ import { createClient } from "redis";
 
 const secret = generateSecret();
 const options = { secret, cookie: { secure: false } };
-
-/** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
-async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  const cookie = jar.header();
-  if (cookie !== undefined) headers.set("cookie", cookie);
-  const response = await fetch(url, { ...init, headers, redirect: "manual" });
-  jar.apply(response);
-  return response;
-}
 
 const SESSION_COOKIE = /^session=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax$/;
 

@@ -25,7 +25,7 @@ export function countingAes(real: typeof Aes): typeof Aes {
 }
 
 /** Seals `n` times with `seal` (a sealed token `v1.kid.salt.iv.body`): how many distinct salts, IVs and bodies came out. */
-export async function distinctSealParts(seal: () => Promise<string>, n: number): Promise<{ salts: number; ivs: number; bodies: number }> {
+export async function distinctSealParts(seal: () => string | Promise<string>, n: number): Promise<{ salts: number; ivs: number; bodies: number }> {
   const ivs = new Set<string>();
   const salts = new Set<string>();
   const bodies = new Set<string>();
