@@ -10,29 +10,18 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { signalAndWait, spawnUntilReady, startOnFreePort } from "./servers.ts";
+import type { ServerProcess } from "./servers.ts";
 
 const TMP = fileURLToPath(new URL("../../.tmp/", import.meta.url));
 /** The database superuser the tests connect as (trust authentication, loopback only). */
 export const PG_USER = "websession";
 
-/** A running Postgres server. */
-export interface PostgresServer {
-  readonly port: number;
-  /** `postgres://websession@127.0.0.1:<port>/postgres` */
-  readonly url: string;
-  /** The PID of the postmaster. */
-  readonly pid: number;
-  /** SIGQUIT by PID (immediate shutdown, as after a crash), waiting until it is gone. */
-  kill(): Promise<void>;
-  /** Starts the server again on the same port and data directory (the data survives). */
-  restart(): Promise<void>;
-  /** SIGSTOP of the postmaster and every backend by PID: connections stay open, nothing answers. */
-  pause(): void;
-  /** SIGCONT of the same processes. */
-  resume(): void;
-  /** SIGINT by PID (fast shutdown), then removes the data directory. */
-  stop(): Promise<void>;
-}
+/**
+ * A running Postgres server (`url`: `postgres://websession@127.0.0.1:<port>/postgres`, `pid`: the
+ * postmaster): kill is SIGQUIT (immediate shutdown, as after a crash), stop SIGINT (fast shutdown)
+ * and then the data directory is removed; the data survives a restart.
+ */
+export type PostgresServer = ServerProcess;
 
 /** The newest `/usr/lib/postgresql/<version>/bin`, or `POSTGRES_BIN`; throws when there is none. */
 export function postgresBin(): string {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SessionsOptions } from "../../src/index.ts";
 import { postgresCleanup, postgresSchema, postgresStore } from "../../src/stores/postgres.ts";
 import type { PostgresClientLike } from "../../src/stores/postgres.ts";
-import { cookieOf, requestWith } from "../helpers.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "./contract.ts";
-import { appOver, destroyRaces, expectLoadUnavailable, expectUnavailable, ok, parallelWriters, pause, storeKeyOfCookie } from "./races.ts";
+import { appOver, destroyRaces, killMidRequest, ok, parallelWriters, pause, pauseMidRequest, storeKeyOfCookie } from "./races.ts";
 import { startPostgres } from "./postgres-server.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 
@@ -234,15 +234,8 @@ describe.each(flavours)("Postgres outage with $name", (flavour) => {
 
   test("server killed by PID mid-run: store_unavailable within the timeout, nothing written, the session survives the restart", async () => {
     const outageApp = app();
-    const { sessions, run } = outageApp;
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const loaded = await sessions.load(requestWith(cookie));
-    loaded.set("n", 1);
-
-    await outage.kill();
-
-    await expect(sessions.commit(loaded, ok())).rejects.toMatchObject({ code: "store_unavailable" });
-    await expectUnavailable(outageApp, cookie, 300 + 100);
+    const { run } = outageApp;
+    const cookie = await killMidRequest(outageApp, () => outage.kill(), 300 + 100);
 
     await outage.restart();
     // Postgres keeps its data: the same session is back, without the write that failed.
@@ -257,15 +250,7 @@ describe.each(flavours)("Postgres outage with $name", (flavour) => {
   test("server and backends paused (SIGSTOP): store_unavailable within the timeout + 50 ms, then the same session works", async () => {
     const pausedApp = app();
     const { run } = pausedApp;
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    outage.pause();
-    try {
-      await expectLoadUnavailable(pausedApp, cookie, 300 + 50);
-      const during = await run((_r, s) => (s.set("n", 1), ok()), cookie);
-      expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    } finally {
-      outage.resume();
-    }
+    const cookie = await pauseMidRequest(pausedApp, outage, 300 + 50);
     const after = await untilUp(run, cookie);
     expect([after.status, await after.text()]).toEqual([200, "ada"]);
   }, 60_000);

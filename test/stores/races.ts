@@ -146,3 +146,41 @@ export async function storeKeyOfCookie(cookie: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
+
+/**
+ * A store server killed (by `kill`) between a request's load and its commit: that commit is
+ * `store_unavailable`, and requests during the outage are as {@link expectUnavailable} says.
+ * Returns the cookie of the session that was live before the outage.
+ */
+export async function killMidRequest(app: StoreApp, kill: () => Promise<void>, within: number): Promise<string> {
+  const cookie = await login(app.run);
+  const loaded = await app.sessions.load(requestWith(cookie));
+  expectEqual(loaded.get("user"), "ada");
+  loaded.set("n", 1);
+  await kill();
+  // The commit of a request that loaded before the outage fails closed.
+  const error = await app.sessions.commit(loaded, ok()).then(() => "committed", (e: unknown) => e);
+  expectTrue(error instanceof SessionError && error.code === "store_unavailable", `the commit is store_unavailable, not ${String(error)}`);
+  // A request during the outage: 503, its handler never runs (nobody is logged in by accident);
+  // a new visitor logging in: no cookie pointing at an id never stored (ST-03).
+  await expectUnavailable(app, cookie, within);
+  return cookie;
+}
+
+/**
+ * A store server paused (SIGSTOP by `server.pause`): `load()` is `store_unavailable` within
+ * `within` ms and a write is a 503 without a cookie; `server.resume` runs whatever happens.
+ * Returns the cookie of the session that was live before the pause.
+ */
+export async function pauseMidRequest(app: StoreApp, server: { pause(): void; resume(): void }, within: number): Promise<string> {
+  const cookie = await login(app.run);
+  server.pause();
+  try {
+    await expectLoadUnavailable(app, cookie, within);
+    const during = await app.run((_r, s) => (s.set("n", 1), ok()), cookie);
+    expectEqual([during.status, during.headers.getSetCookie()], [503, []], "a write while paused");
+  } finally {
+    server.resume();
+  }
+  return cookie;
+}

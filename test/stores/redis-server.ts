@@ -3,25 +3,12 @@
 
 import type { ChildProcess } from "node:child_process";
 import { signalAndWait, spawnUntilReady, startOnFreePort } from "./servers.ts";
+import type { ServerProcess } from "./servers.ts";
 
 const BINARY = process.env.REDIS_SERVER ?? "/usr/bin/redis-server";
 
-export interface RedisServer {
-  readonly port: number;
-  readonly url: string;
-  /** The PID of the running server process. */
-  readonly pid: number;
-  /** SIGKILL by PID (an outage), waiting until the process is gone. */
-  kill(): Promise<void>;
-  /** Starts the server again on the same port. */
-  restart(): Promise<void>;
-  /** SIGSTOP by PID: the server keeps its connections but answers nothing (a hang). */
-  pause(): void;
-  /** SIGCONT by PID. */
-  resume(): void;
-  /** SIGTERM by PID, waiting until the process is gone. */
-  stop(): Promise<void>;
-}
+/** A running redis-server: kill is SIGKILL, stop SIGTERM; it keeps no data across a restart. */
+export type RedisServer = ServerProcess;
 
 function launch(port: number): Promise<ChildProcess> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"];

@@ -10,9 +10,9 @@ import type { SessionsOptions } from "../../src/index.ts";
 import { newSessionId, storeKeyOf } from "../../src/modes/store.ts";
 import { redisStore } from "../../src/stores/redis.ts";
 import type { RedisClientLike } from "../../src/stores/redis.ts";
-import { cookieOf, requestWith } from "../helpers.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "./contract.ts";
-import { appOver, destroyRaces, expectLoadUnavailable, expectUnavailable, ok, parallelWriters } from "./races.ts";
+import { appOver, destroyRaces, killMidRequest, ok, parallelWriters, pauseMidRequest } from "./races.ts";
 import { startRedis } from "./redis-server.ts";
 import type { RedisServer } from "./redis-server.ts";
 
@@ -177,19 +177,8 @@ describe.each(flavours)("Redis outage with $name", (flavour) => {
 
   test("server killed by PID mid-run: store_unavailable, cookie untouched, recovery after restart (ST-01, ST-16)", async () => {
     const outageApp = app();
-    const { sessions, run } = outageApp;
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const loaded = await sessions.load(requestWith(cookie));
-    expect(loaded.get("user")).toBe("ada");
-    loaded.set("n", 1);
-
-    await outage.kill();
-
-    // The commit of a request that loaded before the outage fails closed.
-    await expect(sessions.commit(loaded, ok())).rejects.toMatchObject({ code: "store_unavailable" });
-    // A request during the outage: 503, its handler never runs (nobody is logged in by accident);
-    // a new visitor logging in: no cookie pointing at an id never stored (ST-03).
-    await expectUnavailable(outageApp, cookie, 300 + 100);
+    const { run } = outageApp;
+    const cookie = await killMidRequest(outageApp, () => outage.kill(), 300 + 100);
 
     await outage.restart();
     await waitUntilConnected();
@@ -208,15 +197,7 @@ describe.each(flavours)("Redis outage with $name", (flavour) => {
     const pausedApp = app();
     const { run } = pausedApp;
     await waitUntilConnected();
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    outage.pause();
-    try {
-      await expectLoadUnavailable(pausedApp, cookie, 300 + 50);
-      const during = await run((_r, s) => (s.set("n", 1), ok()), cookie);
-      expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    } finally {
-      outage.resume();
-    }
+    const cookie = await pauseMidRequest(pausedApp, outage, 300 + 50);
     const after = await run((_r, s) => new Response(JSON.stringify(s.toJSON())), cookie);
     expect([after.status, await after.text()]).toEqual([200, '{"user":"ada"}']);
   });

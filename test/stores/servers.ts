@@ -20,6 +20,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** One running server process the tests start, fault-inject and stop, always by PID. */
+export interface ServerProcess {
+  readonly port: number;
+  /** Its connection URL, e.g. `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The PID of the running server process. */
+  readonly pid: number;
+  /** An outage (a hard kill by PID: redis-server SIGKILL, Postgres SIGQUIT), waiting until it is gone. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port (and, for Postgres, the same data). */
+  restart(): Promise<void>;
+  /** SIGSTOP by PID (Postgres: the postmaster and every backend): connections stay open, nothing answers (a hang). */
+  pause(): void;
+  /** SIGCONT of the same processes. */
+  resume(): void;
+  /** A clean shutdown by PID, waiting until it is gone (and removing any data directory). */
+  stop(): Promise<void>;
+}
+
 /** How {@link spawnUntilReady} starts one server process. */
 export interface SpawnOptions {
   /** The name error messages use, e.g. `redis-server (cluster)`. */
