@@ -2,6 +2,7 @@
 // redirects followed), and stopping a server started in its own process group, by PID.
 
 import type { ChildProcess } from "node:child_process";
+import { expect } from "vitest";
 import type { CookieJar } from "../src/testing.ts";
 
 /** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
@@ -32,4 +33,12 @@ export async function stopGroup(child: ChildProcess): Promise<void> {
 /** SIGKILL to `pid`'s process group at once (a server that failed to start). */
 export function killGroup(pid: number): void {
   signalGroup(pid, "SIGKILL");
+}
+
+/** The demo's page after its flash was shown: no flash again and no Set-Cookie (nothing changed), and `/me` says `user` is logged in. */
+export async function expectFlashGone(jar: CookieJar, url: string, user: string): Promise<void> {
+  const again = await browse(jar, `${url}/`);
+  expect(await again.text()).not.toContain(`class="flash`);
+  expect(again.headers.getSetCookie()).toEqual([]);
+  expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user, permanent: false });
 }

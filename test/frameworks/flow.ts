@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CookieJar } from "../../src/testing.ts";
 import { browse as browseAs } from "../http.ts";
-import { PEERS, startPeer, stop } from "./harness.ts";
+import { PEERS, startApp, startPeer, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
 
 /** `fetch` as a browser holding `jar` (see test/http.ts), with the headers a browser's navigation sends. */
@@ -29,6 +29,28 @@ export function logIn(jar: CookieJar, url: string, user: string, remember = fals
   const body = new URLSearchParams({ user });
   if (remember) body.set("remember", "1");
   return browse(jar, `${url}/login`, { method: "POST", body });
+}
+
+/**
+ * What every framework test file starts with: app `name` installed, built and served by `command`
+ * before its tests (stopped after them), and the shared stories registered against it.
+ * Returns the running app, for the file's own tests.
+ */
+export function frameworkApp(name: string, command: readonly string[], options: { start?: Parameters<typeof startApp>[2]; pageVary?: boolean } = {}): () => AppServer {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await startApp(name, command, options.start);
+  });
+  afterAll(async () => {
+    if (app !== undefined) await stop(app);
+  });
+  function server(): AppServer {
+    if (app === undefined) throw new Error(`${name} was not started (see the beforeAll error)`);
+    return app;
+  }
+  loginStory(server, options.pageVary === undefined ? {} : { pageVary: options.pageVary });
+  crossRuntimeStory(server);
+  return server;
 }
 
 /** Registers the shared story's tests against the app that `server()` returns once started. */

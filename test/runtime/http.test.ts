@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { generateSecret } from "../../src/secret.ts";
 import { CookieJar } from "../../src/testing.ts";
-import { browse, killGroup, stopGroup } from "../http.ts";
+import { browse, expectFlashGone, killGroup, stopGroup } from "../http.ts";
 import { ROOT, bin, runtimeEnv } from "./env.ts";
 
 interface Spec {
@@ -124,10 +124,7 @@ for (const name of Object.keys(specs)) {
     expect(html).toContain("Logged in as <b>ada</b>.");
     expect(welcome.headers.getSetCookie()).toHaveLength(1);
 
-    const again = await browse(jar, `${url}/`);
-    expect(await again.text()).not.toContain(`class="flash`);
-    expect(again.headers.getSetCookie()).toEqual([]);
-    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "ada", permanent: false });
+    await expectFlashGone(jar, url, "ada");
 
     const logout = await browse(jar, `${url}/logout`, { method: "POST" });
     expect(logout.status).toBe(303);
