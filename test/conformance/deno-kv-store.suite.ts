@@ -4,11 +4,11 @@
 // Only Deno has Deno.openKv: elsewhere (Node, workerd, Bun) the suite registers no cases; under
 // Deno without --unstable-kv it registers one failing case saying so.
 
-import { SessionError, createSessions } from "../../src/index.ts";
-import type { Session, SessionStore } from "../../src/index.ts";
 import { denoKvStore } from "../../src/stores/deno-kv.ts";
 import type { DenoKvLike, KvKeyLike } from "../../src/stores/deno-kv.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "../stores/contract.ts";
+import { appOver, destroyRaces, expectUnavailable, ok, parallelWriters, storeKeyOfCookie } from "../stores/races.ts";
 import { defineSuite, expectEqual, expectTrue } from "./harness.ts";
 import type { TestFn } from "./harness.ts";
 
@@ -21,13 +21,10 @@ interface TestKv extends DenoKvLike {
 type DenoLike = { openKv?: (path?: string) => Promise<TestKv> };
 type Head = { e: number; d?: Uint8Array; g?: string; n?: number };
 
-const SECRET = "tV3nq8Rk2LmZ7pWc5XyB9dHf4Js6Ga1EuQ0o";
 const deno = (globalThis as { Deno?: DenoLike }).Deno;
 /** One database file in the checkout's .tmp/ (git-ignored), reused by every run: each case
  * writes under its own random prefix, and SQLite serializes concurrent runs. */
 const path = decodeURIComponent(new URL("../../.tmp/deno-kv-suite.sqlite3", import.meta.url).pathname);
-const ok = (): Response => new Response("ok");
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function randomPrefix(): string {
   return `wsdk:${crypto.randomUUID().slice(0, 12)}:`;
@@ -37,35 +34,6 @@ async function entries(kv: TestKv, prefix: string): Promise<Array<{ key: KvKeyLi
   const found = [];
   for await (const entry of kv.list({ prefix: [prefix] })) found.push(entry);
   return found;
-}
-
-function request(cookie?: string): Request {
-  return new Request("https://app.example/", { headers: cookie === undefined ? {} : { Cookie: cookie } });
-}
-
-function cookieOf(response: Response): string {
-  const line = response.headers.getSetCookie()[0];
-  if (line === undefined) throw new Error("no Set-Cookie");
-  return line.split(";")[0]!;
-}
-
-async function sha256(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function appOver(store: SessionStore, storeTimeout?: number) {
-  const sessions = createSessions({ secret: SECRET, store, ...(storeTimeout === undefined ? {} : { storeTimeout }) });
-  let handled = 0;
-  async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
-    try {
-      return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(request(cookie));
-    } catch (error) {
-      if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
-      throw error;
-    }
-  }
-  return { sessions, run, handled: () => handled };
 }
 
 /** The Deno KV suite: cases only where `Deno.openKv` exists. */
@@ -157,18 +125,8 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
   test("Deno KV: 50 requests in parallel on one session, each setting its own key: none lost, 10 rounds (ST-09)", async () => {
     const kv = await kvNow();
     // A generous timeout: on a loaded machine 50 compare-and-swap rounds can take a while.
-    const { run } = appOver(denoKvStore(kv, { prefix: [randomPrefix()] }), 20_000);
-    let lost = 0;
-    for (let round = 0; round < 10; round++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-      expectTrue(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0), `statuses ${responses.map((r) => r.status)}`);
-      let seen: Record<string, unknown> = {};
-      await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
-      for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
-      expectEqual(seen.user, "ada");
-    }
-    expectEqual(lost, 0);
+    const { run } = appOver(denoKvStore(kv, { prefix: [randomPrefix()] }), { storeTimeout: 20_000 });
+    expectEqual(await parallelWriters(run, 10), 0);
   });
 
   test("Deno KV: the compare-and-swap retries are bounded: losing them all is store_unavailable, never a lost write", async () => {
@@ -187,40 +145,7 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
   test("Deno KV: destroy() racing a slow request never resurrects the session, 100 trials (ST-08)", async () => {
     const kv = await kvNow();
     const prefix = randomPrefix();
-    const { run, sessions } = appOver(denoKvStore(kv, { prefix: [prefix] }));
-    let resurrected = 0;
-    let late = 0;
-    for (let trial = 0; trial < 100; trial++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      let destroyed = false;
-      let loggedOut: () => void = () => {};
-      const logoutDone = new Promise<void>((resolve) => (loggedOut = resolve));
-      const slow = (async () => {
-        const s = await sessions.load(request(cookie));
-        s.set("cart", [trial]);
-        // Every other trial commits strictly after the logout; the others race it at random.
-        if (trial % 2 === 0) await logoutDone;
-        else await pause(Math.random() * 4);
-        const afterLogout = destroyed;
-        const res = await sessions.commit(s, ok());
-        if (afterLogout) late++;
-        return res;
-      })();
-      const logout = (async () => {
-        await pause(Math.random() * 4);
-        const res = await run((_r, s) => (s.destroy(), ok()), cookie);
-        destroyed = true;
-        loggedOut();
-        return res;
-      })();
-      const [slowRes, logoutRes] = await Promise.all([slow, logout]);
-      expectEqual(slowRes.headers.getSetCookie(), []);
-      expectTrue(/^session=; Max-Age=0;/.test(logoutRes.headers.getSetCookie()[0] ?? ""));
-      let isNew = false;
-      await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
-      const left = (await kv.get([prefix, await sha256(cookie.slice(8))])).value;
-      if (!isNew || left !== null) resurrected++;
-    }
+    const { resurrected, late } = await destroyRaces(appOver(denoKvStore(kv, { prefix: [prefix] })), 100, async (cookie) => (await kv.get([prefix, await storeKeyOfCookie(cookie)])).value !== null);
     expectEqual(resurrected, 0);
     expectTrue(late > 0, "some slow commits landed after the destroy");
   });
@@ -231,13 +156,7 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
     const cookie = cookieOf(await appOver(denoKvStore(kv, { prefix: [prefix] })).run((_r, s) => (s.set("user", "ada"), ok())));
     kv.close();
     open = open.filter((k) => k !== kv);
-    const down = appOver(denoKvStore(kv, { prefix: [prefix] }), 500);
-    const started = performance.now();
-    const res = await down.run((_r, s) => (s.set("n", 1), ok()), cookie);
-    expectEqual([res.status, res.headers.getSetCookie(), down.handled()], [503, [], 0]);
-    expectTrue(performance.now() - started < 1000, "within the timeout");
-    const login = await down.run((_r, s) => (s.set("user", "bob"), ok()));
-    expectEqual([login.status, login.headers.getSetCookie()], [503, []]);
+    await expectUnavailable(appOver(denoKvStore(kv, { prefix: [prefix] }), { storeTimeout: 500 }), cookie, 1000);
     const back = appOver(denoKvStore(await kvNow(), { prefix: [prefix] }));
     let seen: unknown;
     await back.run((_r, s) => ((seen = s.toJSON()), ok()), cookie);

@@ -7,10 +7,10 @@
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../stores/servers.ts";
 import { ROOT, blocksOf, isCode, markdownFiles, npmScriptsIn, npxBinsIn, visit } from "./snippets.ts";
 import type { Block, Mode, Runtime } from "./snippets.ts";
 
@@ -169,16 +169,6 @@ function check(block: Block, visits: Array<{ request: string; status: number; bo
   if (block.marker!.expect !== undefined) expect(visits.at(-1)!.body, `${block.where}: the last response`).toContain(block.marker!.expect);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function until(ready: () => Promise<boolean>, failed: () => boolean, timeout: number): Promise<void> {
   const end = Date.now() + timeout;

@@ -2,23 +2,11 @@
 // src/middleware.ts, the session in Astro.locals.session (typed through App.Locals); built with
 // `astro build`, served by `node dist/server/entry.mjs`. `astro sync` + tsc check the typing.
 
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { appDir, run, startApp, stop } from "./harness.ts";
-import type { AppServer } from "./harness.ts";
-import { crossRuntimeStory, loginStory } from "./flow.ts";
+import { expect, test } from "vitest";
+import { appDir, run } from "./harness.ts";
+import { frameworkApp } from "./flow.ts";
 
-let app: AppServer | undefined;
-
-beforeAll(async () => {
-  app = await startApp("astro", ["node", "dist/server/entry.mjs"]);
-});
-
-afterAll(async () => {
-  if (app !== undefined) await stop(app);
-});
-
-loginStory(() => app!);
-crossRuntimeStory(() => app!);
+frameworkApp("astro", ["node", "dist/server/entry.mjs"]);
 
 test("the App.Locals typing: Astro.locals.session is a Session<Data> in pages and endpoints", async () => {
   await run("node", ["node_modules/astro/astro.js", "sync"], { cwd: appDir("astro") });

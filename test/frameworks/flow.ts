@@ -5,21 +5,18 @@
 
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CookieJar } from "../../src/testing.ts";
-import { PEERS, startPeer, stop } from "./harness.ts";
+import { browse as browseAs } from "../http.ts";
+import { PEERS, startApp, startPeer, stop } from "./harness.ts";
 import type { AppServer } from "./harness.ts";
 
-/** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
-export async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
+/** `fetch` as a browser holding `jar` (see test/http.ts), with the headers a browser's navigation sends. */
+export function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  const cookie = jar.header({ url });
-  if (cookie !== undefined) headers.set("cookie", cookie);
   // Frameworks check a form POST's Origin against the host (CSRF protection), as browsers send it.
   if (init.method === "POST") headers.set("origin", new URL(url).origin);
   // What a browser's navigation accepts (SvelteKit answers a form action in JSON to "*/*").
   if (!headers.has("accept")) headers.set("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-  const response = await fetch(url, { ...init, headers, redirect: "manual" });
-  jar.apply(response, { url });
-  return response;
+  return browseAs(jar, url, { ...init, headers });
 }
 
 /** The page's text with the frameworks' hydration comments (`<!-- -->`, `<!--[-->`) removed. */
@@ -32,6 +29,28 @@ export function logIn(jar: CookieJar, url: string, user: string, remember = fals
   const body = new URLSearchParams({ user });
   if (remember) body.set("remember", "1");
   return browse(jar, `${url}/login`, { method: "POST", body });
+}
+
+/**
+ * What every framework test file starts with: app `name` installed, built and served by `command`
+ * before its tests (stopped after them), and the shared stories registered against it.
+ * Returns the running app, for the file's own tests.
+ */
+export function frameworkApp(name: string, command: readonly string[], options: { start?: Parameters<typeof startApp>[2]; pageVary?: boolean } = {}): () => AppServer {
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    app = await startApp(name, command, options.start);
+  });
+  afterAll(async () => {
+    if (app !== undefined) await stop(app);
+  });
+  function server(): AppServer {
+    if (app === undefined) throw new Error(`${name} was not started (see the beforeAll error)`);
+    return app;
+  }
+  loginStory(server, options.pageVary === undefined ? {} : { pageVary: options.pageVary });
+  crossRuntimeStory(server);
+  return server;
 }
 
 /** Registers the shared story's tests against the app that `server()` returns once started. */

@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { generateSecret } from "../../src/index.ts";
+import { stopGroup } from "../http.ts";
 import { ROOT, runtimeEnv } from "../runtime/env.ts";
+import { freePort } from "../stores/servers.ts";
 
 /** Where the suite keeps the packed websession (git-ignored, inside the checkout). */
 export const PACK_DIR = join(ROOT, ".cache", "frameworks");
@@ -78,18 +79,6 @@ export async function build(name: string, env: Record<string, string> = {}): Pro
   await timed(`${name}: build`, () => run("npm", ["run", "build", "--silent"], { cwd: appDir(name), env: frameworkEnv(env) }));
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; the server binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 /** A running production server of a test app. */
 export interface AppServer {
   readonly name: string;
@@ -132,24 +121,9 @@ export async function serve(name: string, command: readonly string[], options: {
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
 /** SIGTERM to the server's process group, SIGKILL after 10 s. */
-export async function stop(server: AppServer): Promise<void> {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  signalGroup(child.pid!, "SIGTERM");
-  const timer = setTimeout(() => signalGroup(child.pid!, "SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-  signalGroup(child.pid!, "SIGKILL");
+export function stop(server: AppServer): Promise<void> {
+  return stopGroup(server.child);
 }
 
 /** Install, build and serve app `name`: what every framework test file's beforeAll does. */

@@ -2,29 +2,20 @@
 // Route Handlers (withSession), Server Components (readSession, read-only) and Server Actions
 // (getSession + saveSession); built with `next build`, served by `next start`.
 
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { CookieJar } from "../../src/testing.ts";
-import { SECRET, startApp, stop } from "./harness.ts";
-import type { AppServer } from "./harness.ts";
-import { browse, crossRuntimeStory, logIn, loginStory } from "./flow.ts";
+import { SECRET } from "./harness.ts";
+import { browse, frameworkApp, logIn } from "./flow.ts";
 
-let app: AppServer | undefined;
-
-beforeAll(async () => {
-  app = await startApp("next", ["node", "node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1"], {
+const app = frameworkApp("next", ["node", "node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1"], {
+  start: {
     // `next build` runs the route modules to collect their configuration, and the session
     // options are validated when a module runs: the secret must be there at build time too.
     buildEnv: { SESSION_SECRET: SECRET, SESSION_COOKIE_SECURE: "false" },
     env: { SESSION_COOKIE_SECURE: "false" },
-  });
+  },
+  pageVary: false,
 });
-
-afterAll(async () => {
-  if (app !== undefined) await stop(app);
-});
-
-loginStory(() => app!, { pageVary: false });
-crossRuntimeStory(() => app!);
 
 test("the middleware runs on the edge runtime", async () => {
   const { readFileSync } = await import("node:fs");
@@ -33,18 +24,18 @@ test("the middleware runs on the edge runtime", async () => {
   const manifest = JSON.parse(readFileSync(join(appDir("next"), ".next", "server", "middleware-manifest.json"), "utf8")) as { middleware: Record<string, unknown> };
   expect(Object.keys(manifest.middleware)).toEqual(["/"]);
   const jar = new CookieJar();
-  expect((await logIn(jar, app!.url, "edge")).status).toBe(303);
-  expect(await (await browse(jar, `${app!.url}/me`)).json()).toEqual({ user: "edge", permanent: false });
+  expect((await logIn(jar, app().url, "edge")).status).toBe(303);
+  expect(await (await browse(jar, `${app().url}/me`)).json()).toEqual({ user: "edge", permanent: false });
 });
 
 test("a Server Component reads the session, and changing it there throws a clear error", async () => {
   const jar = new CookieJar();
-  await logIn(jar, app!.url, "reader");
-  const response = await browse(jar, `${app!.url}/read-only`);
+  await logIn(jar, app().url, "reader");
+  const response = await browse(jar, `${app().url}/read-only`);
   expect(response.status).toBe(500);
   expect(response.headers.getSetCookie()).toEqual([]);
-  expect(app!.output()).toContain("websession/next: session.set() in a Server Component cannot be written: Next.js lets a request change cookies only in a Server Action, a Route Handler or middleware/proxy");
-  expect(await (await browse(jar, `${app!.url}/me`)).json()).toEqual({ user: "reader", permanent: false });
+  expect(app().output()).toContain("websession/next: session.set() in a Server Component cannot be written: Next.js lets a request change cookies only in a Server Action, a Route Handler or middleware/proxy");
+  expect(await (await browse(jar, `${app().url}/me`)).json()).toEqual({ user: "reader", permanent: false });
 });
 
 test("in Chromium: log in by the form, the flash once, log out by a Server Action (cookies().set)", async () => {
@@ -53,7 +44,7 @@ test("in Chromium: log in by the form, the flash once, log out by a Server Actio
   const { chromium } = await import("playwright-core");
   const CHROMIUM = "/usr/bin/chromium";
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
-  const base = app!.url;
+  const base = app().url;
   const dir = mkdtempSync(join(process.env.TMPDIR ?? "/tmp", "websession-next-chromium-"));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,

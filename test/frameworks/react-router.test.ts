@@ -2,23 +2,11 @@
 // root.tsx, the session read from the router context in loaders and actions; built with
 // `react-router build`, served by `react-router-serve`.
 
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { appDir, run, startApp, stop } from "./harness.ts";
-import type { AppServer } from "./harness.ts";
-import { crossRuntimeStory, loginStory } from "./flow.ts";
+import { expect, test } from "vitest";
+import { appDir, run } from "./harness.ts";
+import { frameworkApp } from "./flow.ts";
 
-let app: AppServer | undefined;
-
-beforeAll(async () => {
-  app = await startApp("react-router", ["node", "node_modules/@react-router/serve/bin.js", "./build/server/index.js"]);
-});
-
-afterAll(async () => {
-  if (app !== undefined) await stop(app);
-});
-
-loginStory(() => app!);
-crossRuntimeStory(() => app!);
+frameworkApp("react-router", ["node", "node_modules/@react-router/serve/bin.js", "./build/server/index.js"]);
 
 test("the types: context.get(sessionContext) is a Session<Data> in loaders and actions (tsc over the app)", async () => {
   await run("node", ["node_modules/@react-router/dev/bin.js", "typegen"], { cwd: appDir("react-router") });

@@ -2,23 +2,11 @@
 // in event.locals.session (typed through App.Locals); built with `vite build`, served by the
 // adapter's `node build/index.js`. `svelte-kit sync` + tsc check the App.Locals typing.
 
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { appDir, run, startApp, stop } from "./harness.ts";
-import type { AppServer } from "./harness.ts";
-import { crossRuntimeStory, loginStory } from "./flow.ts";
+import { expect, test } from "vitest";
+import { appDir, run } from "./harness.ts";
+import { frameworkApp } from "./flow.ts";
 
-let app: AppServer | undefined;
-
-beforeAll(async () => {
-  app = await startApp("sveltekit", ["node", "build/index.js"]);
-});
-
-afterAll(async () => {
-  if (app !== undefined) await stop(app);
-});
-
-loginStory(() => app!);
-crossRuntimeStory(() => app!);
+frameworkApp("sveltekit", ["node", "build/index.js"]);
 
 test("the App.Locals typing: locals.session is a Session<Data> in load functions and endpoints", async () => {
   // tsc over the app (after the build's svelte-kit sync wrote .svelte-kit/tsconfig.json): a wrong

@@ -4,10 +4,10 @@
 // requested; then `npx websession secret` and `websession inspect` on each cookie format.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { beforeAll, expect, test } from "vitest";
 import { blocksOf, visit } from "../docs/snippets.ts";
+import { freePort } from "../stores/servers.ts";
 import { BIN, ROOT, pack, run } from "./tarball.ts";
 
 const WORK = join(ROOT, ".tmp", "newuser-test");
@@ -102,13 +102,3 @@ function spawnSync(command: string, args: string[]): { status: number | null; ou
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}

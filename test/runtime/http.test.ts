@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { generateSecret } from "../../src/secret.ts";
 import { CookieJar } from "../../src/testing.ts";
+import { browse, expectFlashGone, killGroup, stopGroup } from "../http.ts";
 import { ROOT, bin, runtimeEnv } from "./env.ts";
 
 interface Spec {
@@ -57,7 +58,7 @@ function start(name: string, spec: Spec): Promise<Server> {
     let output = "";
     const fail = (error: Error): void => {
       clearTimeout(timer);
-      if (child.exitCode === null && child.pid !== undefined) stopGroup(child.pid, "SIGKILL");
+      if (child.exitCode === null && child.pid !== undefined) killGroup(child.pid);
       reject(error);
     };
     const timer = setTimeout(() => fail(new Error(`${name} printed no address within 60 s:\n${output}`)), 60_000);
@@ -80,36 +81,6 @@ function start(name: string, spec: Spec): Promise<Server> {
   });
 }
 
-function stopGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** SIGTERM to the server's process group (wrangler's workerd included), SIGKILL after 10 s. */
-async function stop(server: Server): Promise<void> {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  stopGroup(child.pid!, "SIGTERM");
-  const timer = setTimeout(() => stopGroup(child.pid!, "SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-  // The group may outlive its leader for a moment (workerd under wrangler): make sure it is gone.
-  stopGroup(child.pid!, "SIGKILL");
-}
-
-/** `fetch` as a browser holding `jar`: sends its cookies, applies the response's, follows no redirect. */
-async function browse(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  const cookie = jar.header({ url });
-  if (cookie !== undefined) headers.set("cookie", cookie);
-  const response = await fetch(url, { ...init, headers, redirect: "manual" });
-  jar.apply(response, { url });
-  return response;
-}
 
 function server(name: string): Server {
   const started = servers.get(name);
@@ -127,7 +98,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all([...servers.values()].map(stop));
+  await Promise.all([...servers.values()].map((s) => stopGroup(s.child)));
   rmSync(state, { recursive: true, force: true });
 });
 
@@ -153,10 +124,7 @@ for (const name of Object.keys(specs)) {
     expect(html).toContain("Logged in as <b>ada</b>.");
     expect(welcome.headers.getSetCookie()).toHaveLength(1);
 
-    const again = await browse(jar, `${url}/`);
-    expect(await again.text()).not.toContain(`class="flash`);
-    expect(again.headers.getSetCookie()).toEqual([]);
-    expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "ada", permanent: false });
+    await expectFlashGone(jar, url, "ada");
 
     const logout = await browse(jar, `${url}/logout`, { method: "POST" });
     expect(logout.status).toBe(303);
@@ -218,7 +186,7 @@ test("a cookie issued on any runtime is accepted by every other", async () => {
 test("every server stops when its process group gets SIGTERM, and its port closes", async () => {
   for (const name of Object.keys(specs)) {
     const running = server(name);
-    await stop(running);
+    await stopGroup(running.child);
     expect(running.child.exitCode !== null || running.child.signalCode !== null).toBe(true);
     await expect(fetch(`${running.url}/`), `${name} still answers`).rejects.toThrow();
   }

@@ -5,14 +5,14 @@
 
 import { abortAllDurableObjects, env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, test } from "vitest";
-import { SessionError, createSessions } from "../../src/index.ts";
-import type { Session, SessionStore, SessionsOptions } from "../../src/index.ts";
+import type { SessionStore } from "../../src/index.ts";
 import { d1Schema, d1Store } from "../../src/stores/d1.ts";
 import type { D1DatabaseLike } from "../../src/stores/d1.ts";
 import { durableObjectStore } from "../../src/stores/durable-object.ts";
 import type { DurableObjectNamespaceLike, DurableObjectStorageLike } from "../../src/stores/durable-object.ts";
-import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "../stores/contract.ts";
+import { appOver, destroyRaces, expectUnavailable, ok, parallelWriters, pause, storeKeyOfCookie } from "../stores/races.ts";
 
 interface D1Session extends D1DatabaseLike {
   getBookmark(): string | null;
@@ -26,15 +26,8 @@ type Stored = { e: number; r: Record<string, string> };
 const bindings = env as unknown as { SESSION_OBJECTS: Namespace; SESSIONS_DB: D1Binding };
 const ns = bindings.SESSION_OBJECTS;
 const db = bindings.SESSIONS_DB;
-const ok = (): Response => new Response("ok");
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let prefixes = 0;
 const nextPrefix = (name: string): string => `${name}${++prefixes}:${crypto.randomUUID().slice(0, 8)}:`;
-
-async function sha256(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /** Runs `fn` on the storage of the object named `name`. */
 function inObject<T>(name: string, fn: (storage: DurableObjectStorageLike) => Promise<T>): Promise<T> {
@@ -53,88 +46,16 @@ async function allRecords(prefix: string): Promise<Map<string, Stored>> {
   return found;
 }
 
-/** An app over `store` that answers 503 on store_unavailable, counting handler runs. */
-function appOver(store: SessionStore, options: Partial<SessionsOptions> = {}) {
-  const sessions = createSessions({ secret: TEST_SECRET, store, ...options });
-  let handled = 0;
-  async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
-    try {
-      return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(requestWith(cookie));
-    } catch (error) {
-      if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
-      throw error;
-    }
-  }
-  return { sessions, run, handled: () => handled };
-}
-
-/** 50 parallel requests on one session, each setting its own key, `rounds` times: keys lost. */
-async function parallelWriters(store: SessionStore, rounds: number): Promise<number> {
+/** 50 parallel writers on one session over `store`, `rounds` times: keys lost. */
+function parallelWritersOver(store: SessionStore, rounds: number): Promise<number> {
   // 50 calls queue on one object (or one row): on a loaded 2-core machine the last can wait
   // longer than the default timeout, which would be a 503, not what this test is about.
-  const { run } = appOver(store, { storeTimeout: 20_000 });
-  let lost = 0;
-  for (let round = 0; round < rounds; round++) {
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-    expect(responses.map((r) => `${r.status} ${r.headers.getSetCookie().length}`)).toEqual(Array(50).fill("200 0"));
-    let seen: Record<string, unknown> = {};
-    await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
-    for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
-    expect(seen.user).toBe("ada");
-  }
-  return lost;
+  return parallelWriters(appOver(store, { storeTimeout: 20_000 }).run, rounds);
 }
 
-/** destroy() racing a slow request `trials` times: resurrections (the session readable after logout). */
-async function destroyRaces(store: SessionStore, trials: number, exists: (cookie: string) => Promise<boolean>): Promise<{ resurrected: number; late: number }> {
-  const { run, sessions } = appOver(store);
-  let resurrected = 0;
-  let late = 0;
-  for (let trial = 0; trial < trials; trial++) {
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    // A flag, not timestamps: workerd's clock stands still between I/O events.
-    let destroyed = false;
-    let loggedOut: () => void = () => {};
-    const logoutDone = new Promise<void>((resolve) => (loggedOut = resolve));
-    const slow = (async () => {
-      const s = await sessions.load(requestWith(cookie));
-      s.set("cart", [trial]);
-      // Every other trial commits strictly after the logout; the others race it at random.
-      if (trial % 2 === 0) await logoutDone;
-      else await pause(Math.random() * 4);
-      const afterLogout = destroyed;
-      const res = await sessions.commit(s, ok());
-      if (afterLogout) late++;
-      return res;
-    })();
-    const logout = (async () => {
-      await pause(Math.random() * 4);
-      const res = await run((_r, s) => (s.destroy(), ok()), cookie);
-      destroyed = true;
-      loggedOut();
-      return res;
-    })();
-    const [slowRes, logoutRes] = await Promise.all([slow, logout]);
-    expect(slowRes.headers.getSetCookie()).toEqual([]);
-    expect(logoutRes.headers.getSetCookie()[0]).toMatch(/^session=; Max-Age=0;/);
-    let isNew = false;
-    await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
-    if (!isNew || (await exists(cookie))) resurrected++;
-  }
-  return { resurrected, late };
-}
-
-/** A request during an outage: 503 within the timeout, handler not run, no cookie. */
-async function expectOutage(store: SessionStore, cookie: string, timeout: number): Promise<void> {
-  const { run, handled } = appOver(store, { storeTimeout: timeout });
-  const started = performance.now();
-  const res = await run((_r, s) => (s.set("n", 1), ok()), cookie);
-  const took = performance.now() - started;
-  expect([res.status, res.headers.getSetCookie(), handled()]).toEqual([503, [], 0]);
-  expect(took).toBeLessThan(timeout + 500);
-  const login = await run((_r, s) => (s.set("user", "bob"), ok()));
-  expect([login.status, login.headers.getSetCookie()]).toEqual([503, []]);
+/** A request during an outage of `store`: 503 within the timeout (+500 ms), handler not run, no cookie. */
+function expectOutage(store: SessionStore, cookie: string, timeout: number): Promise<void> {
+  return expectUnavailable(appOver(store, { storeTimeout: timeout }), cookie, timeout + 500);
 }
 
 const hang = (): Promise<never> => new Promise(() => {});
@@ -157,7 +78,7 @@ describe("Durable Object store", () => {
     const prefix = nextPrefix("do-layout:");
     const { run } = appOver(durableObjectStore(ns, { prefix }));
     const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const key = prefix + (await sha256(cookie.slice(8)));
+    const key = prefix + (await storeKeyOfCookie(cookie));
     const keys = await inObject(key, async (storage) => [...(await storage.list({ prefix: "" })).keys()]);
     expect(keys).toEqual([`r:${key}`]);
   });
@@ -233,14 +154,14 @@ describe("Durable Object store", () => {
   });
 
   test("50 requests in parallel on one session, each setting its own key: none lost, 20 rounds each layout (ST-09)", async () => {
-    expect(await parallelWriters(durableObjectStore(ns, { prefix: nextPrefix("do-par:") }), 20)).toBe(0);
-    expect(await parallelWriters(durableObjectStore(ns, { prefix: nextPrefix("do-par-shard:"), shardPrefixLength: 1 }), 20)).toBe(0);
+    expect(await parallelWritersOver(durableObjectStore(ns, { prefix: nextPrefix("do-par:") }), 20)).toBe(0);
+    expect(await parallelWritersOver(durableObjectStore(ns, { prefix: nextPrefix("do-par-shard:"), shardPrefixLength: 1 }), 20)).toBe(0);
   }, 60_000);
 
   test("destroy() racing a slow request never resurrects the session, 50 trials (ST-08)", async () => {
     const prefix = nextPrefix("do-race:");
-    const result = await destroyRaces(durableObjectStore(ns, { prefix }), 50, async (cookie) => {
-      const key = prefix + (await sha256(cookie.slice(8)));
+    const result = await destroyRaces(appOver(durableObjectStore(ns, { prefix })), 50, async (cookie) => {
+      const key = prefix + (await storeKeyOfCookie(cookie));
       return (await inObject(key, (storage) => storage.get(`r:${key}`))) !== undefined;
     });
     expect(result.resurrected).toBe(0);
@@ -367,12 +288,12 @@ describe("D1 store", () => {
   });
 
   test("50 requests in parallel on one session, each setting its own key: none lost, 10 rounds (ST-09)", async () => {
-    expect(await parallelWriters(d1Store(db, { prefix: nextPrefix("d1-par:") }), 10)).toBe(0);
+    expect(await parallelWritersOver(d1Store(db, { prefix: nextPrefix("d1-par:") }), 10)).toBe(0);
   });
 
   test("destroy() racing a slow request never resurrects the session, 50 trials (ST-08)", async () => {
     const prefix = nextPrefix("d1-race:");
-    const result = await destroyRaces(d1Store(db, { prefix }), 50, async (cookie) => (await rows(prefix + (await sha256(cookie.slice(8))))).length > 0);
+    const result = await destroyRaces(appOver(d1Store(db, { prefix })), 50, async (cookie) => (await rows(prefix + (await storeKeyOfCookie(cookie)))).length > 0);
     expect(result.resurrected).toBe(0);
     expect(result.late).toBeGreaterThan(0);
   }, 60_000);

@@ -6,24 +6,11 @@ import { createDecipheriv, hkdfSync } from "node:crypto";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { sealedCodec } from "../../src/codecs/sealed.ts";
 import { derived, envelope, sealedToken } from "./forge.ts";
+import { distinctSealParts, nobleDecrypt } from "./sealed-helpers.ts";
 import { OLD_SECRET, T0S, TEST_SECRET, Target, valueOf } from "./target.ts";
 
 // @noble/ciphers' AES-GCM (the sealed engine off workerd), with its decryptions counted.
-const nobleDecrypt = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("@noble/ciphers/aes.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@noble/ciphers/aes.js")>();
-  function gcm(key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array): ReturnType<typeof real.gcm> {
-    const cipher = real.gcm(key, nonce, aad);
-    return {
-      encrypt: (data: Uint8Array) => cipher.encrypt(data),
-      decrypt: (data: Uint8Array) => {
-        nobleDecrypt.calls++;
-        return cipher.decrypt(data);
-      },
-    } as ReturnType<typeof real.gcm>;
-  }
-  return { ...real, gcm };
-});
+vi.mock("@noble/ciphers/aes.js", async (importOriginal) => (await import("./sealed-helpers.ts")).countingAes(await importOriginal()));
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -54,17 +41,9 @@ describe("b.8 encrypted cookies (AES-GCM)", () => {
     await codec.ready;
     const state = { data: new Map([["user", "ada"]]), flashes: [], permanent: false, created: T0S, lastActive: T0S };
     const random = vi.spyOn(crypto, "getRandomValues");
-    const ivs = new Set<string>();
-    const salts = new Set<string>();
-    const bodies = new Set<string>();
     const n = 2000;
-    for (let i = 0; i < n; i++) {
-      const [, , salt, iv, body] = (await codec.encode(state)).split(".");
-      ivs.add(iv!);
-      salts.add(salt!);
-      bodies.add(body!);
-    }
-    expect([ivs.size, salts.size, bodies.size]).toEqual([n, n, n]);
+    const distinct = await distinctSealParts(() => codec.encode(state), n);
+    expect([distinct.ivs, distinct.salts, distinct.bodies]).toEqual([n, n, n]);
     const sizes = random.mock.calls.map(([array]) => (array as Uint8Array).length);
     expect(sizes.filter((size) => size === 16)).toHaveLength(n);
     expect(sizes.filter((size) => size === 12)).toHaveLength(n);

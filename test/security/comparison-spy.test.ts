@@ -14,6 +14,7 @@ import { signedCodec } from "../../src/codecs/signed.ts";
 import { createSessions, memoryStore } from "../../src/index.ts";
 import type { SessionStore } from "../../src/index.ts";
 import { envelope, flaskToken, sealedToken, signedToken } from "./forge.ts";
+import { nobleDecrypt } from "./sealed-helpers.ts";
 import { OLD_SECRET, T0S, TEST_SECRET, request } from "./target.ts";
 
 vi.mock("../../src/encoding.ts", async (importOriginal) => {
@@ -26,21 +27,7 @@ vi.mock("../../src/encoding.ts", async (importOriginal) => {
   };
 });
 // @noble/ciphers' AES-GCM (the sealed format's engine off workerd), with its decryptions counted.
-const nobleDecrypt = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("@noble/ciphers/aes.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@noble/ciphers/aes.js")>();
-  function gcm(key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array): ReturnType<typeof real.gcm> {
-    const cipher = real.gcm(key, nonce, aad);
-    return {
-      encrypt: (data: Uint8Array) => cipher.encrypt(data),
-      decrypt: (data: Uint8Array) => {
-        nobleDecrypt.calls++;
-        return cipher.decrypt(data);
-      },
-    } as ReturnType<typeof real.gcm>;
-  }
-  return { ...real, gcm };
-});
+vi.mock("@noble/ciphers/aes.js", async (importOriginal) => (await import("./sealed-helpers.ts")).countingAes(await importOriginal()));
 vi.mock("../../src/codecs/flask/parser.ts", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../src/codecs/flask/parser.ts")>();
   return { ...real, parseTaggedJson: vi.fn(real.parseTaggedJson) };

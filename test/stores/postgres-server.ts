@@ -9,30 +9,19 @@ import { chownSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./redis-server.ts";
+import { signalAndWait, spawnUntilReady, startOnFreePort } from "./servers.ts";
+import type { ServerProcess } from "./servers.ts";
 
 const TMP = fileURLToPath(new URL("../../.tmp/", import.meta.url));
 /** The database superuser the tests connect as (trust authentication, loopback only). */
 export const PG_USER = "websession";
 
-/** A running Postgres server. */
-export interface PostgresServer {
-  readonly port: number;
-  /** `postgres://websession@127.0.0.1:<port>/postgres` */
-  readonly url: string;
-  /** The PID of the postmaster. */
-  readonly pid: number;
-  /** SIGQUIT by PID (immediate shutdown, as after a crash), waiting until it is gone. */
-  kill(): Promise<void>;
-  /** Starts the server again on the same port and data directory (the data survives). */
-  restart(): Promise<void>;
-  /** SIGSTOP of the postmaster and every backend by PID: connections stay open, nothing answers. */
-  pause(): void;
-  /** SIGCONT of the same processes. */
-  resume(): void;
-  /** SIGINT by PID (fast shutdown), then removes the data directory. */
-  stop(): Promise<void>;
-}
+/**
+ * A running Postgres server (`url`: `postgres://websession@127.0.0.1:<port>/postgres`, `pid`: the
+ * postmaster): kill is SIGQUIT (immediate shutdown, as after a crash), stop SIGINT (fast shutdown)
+ * and then the data directory is removed; the data survives a restart.
+ */
+export type PostgresServer = ServerProcess;
 
 /** The newest `/usr/lib/postgresql/<version>/bin`, or `POSTGRES_BIN`; throws when there is none. */
 export function postgresBin(): string {
@@ -66,34 +55,8 @@ function exec(binary: string, args: string[], user: { uid?: number; gid?: number
 }
 
 function launch(bin: string, data: string, port: number, user: { uid?: number; gid?: number }): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const args = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"];
-    const child = spawn(join(bin, "postgres"), args, { ...user, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`postgres did not start on port ${port}:\n${output}`));
-    }, 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes("database system is ready to accept connections")) {
-        clearTimeout(timer);
-        child.stderr!.off("data", onData);
-        child.stderr!.resume();
-        child.stdout!.resume();
-        resolve(child);
-      }
-    };
-    child.stderr!.on("data", onData);
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", (error) => (clearTimeout(timer), reject(error)));
-    child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`postgres exited with ${code} before it was ready:\n${output}`))));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
+  const args = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"];
+  return spawnUntilReady(join(bin, "postgres"), args, { name: "postgres", port, ready: "database system is ready to accept connections", readyOn: "stderr", timeout: 30_000, user });
 }
 
 /** PIDs whose parent is `pid` (the postmaster's backends), from /proc. */
@@ -121,26 +84,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (user.uid !== undefined) chownSync(root, user.uid, user.gid!);
   const data = join(root, "data");
   await exec(join(bin, "initdb"), ["-D", data, "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"], user);
-  let port = 0;
-  let child: ChildProcess | undefined;
-  for (let attempt = 0; child === undefined; attempt++) {
-    port = await freePort();
-    try {
-      child = await launch(bin, data, port, user);
-    } catch (error) {
-      if (attempt >= 4) {
-        await rm(root, { recursive: true, force: true });
-        throw error;
-      }
-    }
-  }
-  let current: ChildProcess = child;
+  const { port, started } = await startOnFreePort((port) => launch(bin, data, port, user)).catch(async (error: unknown) => {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  });
+  let current: ChildProcess = started;
   let paused: number[] = [];
-  async function signal(name: NodeJS.Signals): Promise<void> {
-    const gone = exited(current);
-    if (current.exitCode === null && current.signalCode === null) process.kill(current.pid!, name);
-    await gone;
-  }
+  const signal = (name: NodeJS.Signals): Promise<void> => signalAndWait(current, name);
   return {
     port,
     url: `postgres://${PG_USER}@127.0.0.1:${port}/postgres`,

@@ -2,16 +2,16 @@
 // stopped by PID), with node-postgres (pg Pool) and postgres.js: the store contract, start-up
 // checks, expiry and cleanup, 50 parallel writers, destroy racing a slow write, outages.
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SessionError, createSessions } from "../../src/index.ts";
-import type { Session, SessionsOptions } from "../../src/index.ts";
+import type { SessionsOptions } from "../../src/index.ts";
 import { postgresCleanup, postgresSchema, postgresStore } from "../../src/stores/postgres.ts";
 import type { PostgresClientLike } from "../../src/stores/postgres.ts";
-import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "./contract.ts";
+import { appOver, destroyRaces, killMidRequest, ok, parallelWriters, pause, pauseMidRequest, storeKeyOfCookie } from "./races.ts";
 import { startPostgres } from "./postgres-server.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 
@@ -51,13 +51,8 @@ const flavours: Flavour[] = [
   },
 ];
 
-const ok = (): Response => new Response("ok");
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const newTable = (): string => `wst_${randomBytes(6).toString("hex")}`;
 
-function storeKeyOf(cookie: string): string {
-  return createHash("sha256").update(cookie.slice(cookie.indexOf("=") + 1)).digest("base64url");
-}
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -95,9 +90,7 @@ describe.each(flavours)("with $name", (flavour) => {
     const table = newTable();
     const store = postgresStore({ client: c.client, table });
     await store.ensureSchema();
-    const sessions = createSessions({ secret: TEST_SECRET, store, ...options });
-    const run = (handler: (r: Request, s: Session) => Response | Promise<Response>, cookie?: string): Promise<Response> =>
-      sessions.handle(handler)(requestWith(cookie));
+    const { sessions, run } = appOver(store, options);
     return { sessions, run, table, store };
   }
 
@@ -191,7 +184,7 @@ describe.each(flavours)("with $name", (flavour) => {
     const { run, table } = await app({ onInvalid: (r) => reasons.push(r) });
     for (const data of ['{"k":"x","c":"1","a":"1","d:user":"\\"eve\\""}', "[1,2]", '"text"', "{}", '{"k":1,"d:user":{"a":1}}']) {
       const id = randomBytes(32).toString("base64url");
-      await c.rows(`INSERT INTO ${table} (key, data, expires_at) VALUES ($1, $2::jsonb, now() + interval '1 hour')`, [storeKeyOf(`session=${id}`), data]);
+      await c.rows(`INSERT INTO ${table} (key, data, expires_at) VALUES ($1, $2::jsonb, now() + interval '1 hour')`, [await storeKeyOfCookie(`session=${id}`), data]);
       const res = await run((_r, s) => new Response(JSON.stringify(s.toJSON())), `session=${id}`);
       expect([res.status, await res.text()]).toEqual([200, "{}"]);
     }
@@ -199,54 +192,14 @@ describe.each(flavours)("with $name", (flavour) => {
   });
 
   test("50 requests in parallel on one session, each setting a different key: all 50 survive, 30 rounds", async () => {
-    const { run } = await app();
-    let lost = 0;
-    for (let round = 0; round < 30; round++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-      expect(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0)).toBe(true);
-      let seen: Record<string, unknown> = {};
-      await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
-      for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
-      expect(seen.user).toBe("ada");
-    }
-    expect(lost).toBe(0);
+    expect(await parallelWriters((await app()).run, 30)).toBe(0);
   }, 60_000);
 
   test("destroy() racing a slow request never resurrects the session, 100 trials", async () => {
     const { run, sessions, table } = await app();
-    let resurrected = 0;
-    let slowCommittedAfterDestroy = 0;
-    for (let trial = 0; trial < 100; trial++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      let destroyedAt = Infinity;
-      // The slow request has loaded the live session before the logout starts.
-      const loaded = sessions.load(requestWith(cookie));
-      const slow = (async () => {
-        const s = await loaded;
-        expect(s.isNew).toBe(false);
-        s.set("cart", [trial]);
-        await pause(Math.random() * 4);
-        const started = performance.now();
-        const res = await sessions.commit(s, ok());
-        if (started > destroyedAt) slowCommittedAfterDestroy++;
-        return res;
-      })();
-      const logout = (async () => {
-        await loaded;
-        await pause(Math.random() * 4);
-        const res = await run((_r, s) => (s.destroy(), ok()), cookie);
-        destroyedAt = performance.now();
-        return res;
-      })();
-      const [slowRes] = await Promise.all([slow, logout]);
-      expect(slowRes.headers.getSetCookie()).toEqual([]);
-      let isNew = false;
-      await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
-      if (!isNew || (await c.rows(`SELECT 1 FROM ${table} WHERE key = $1`, [storeKeyOf(cookie)])).length > 0) resurrected++;
-    }
-    expect(resurrected).toBe(0);
-    expect(slowCommittedAfterDestroy).toBeGreaterThan(0);
+    const result = await destroyRaces({ run, sessions }, 100, async (cookie) => (await c.rows(`SELECT 1 FROM ${table} WHERE key = $1`, [await storeKeyOfCookie(cookie)])).length > 0);
+    expect(result.resurrected).toBe(0);
+    expect(result.late).toBeGreaterThan(0);
   }, 60_000);
 });
 
@@ -266,17 +219,7 @@ describe.each(flavours)("Postgres outage with $name", (flavour) => {
   });
 
   function app() {
-    const sessions = createSessions({ secret: TEST_SECRET, store: postgresStore({ client: c.client, table }), storeTimeout: 300 });
-    let handled = 0;
-    async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
-      try {
-        return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(requestWith(cookie));
-      } catch (error) {
-        if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
-        throw error;
-      }
-    }
-    return { sessions, run, handled: () => handled };
+    return appOver(postgresStore({ client: c.client, table }), { storeTimeout: 300 });
   }
 
   async function untilUp(run: ReturnType<typeof app>["run"], cookie: string): Promise<Response> {
@@ -290,22 +233,9 @@ describe.each(flavours)("Postgres outage with $name", (flavour) => {
   }
 
   test("server killed by PID mid-run: store_unavailable within the timeout, nothing written, the session survives the restart", async () => {
-    const { sessions, run, handled } = app();
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const loaded = await sessions.load(requestWith(cookie));
-    loaded.set("n", 1);
-
-    await outage.kill();
-
-    await expect(sessions.commit(loaded, ok())).rejects.toMatchObject({ code: "store_unavailable" });
-    const before = handled();
-    const started = performance.now();
-    const during = await run((_r, s) => new Response(String(s.get("user"))), cookie);
-    expect(performance.now() - started).toBeLessThan(300 + 100);
-    expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    expect(handled()).toBe(before);
-    const login = await run((_r, s) => (s.set("user", "bob"), ok()));
-    expect([login.status, login.headers.getSetCookie()]).toEqual([503, []]);
+    const outageApp = app();
+    const { run } = outageApp;
+    const cookie = await killMidRequest(outageApp, () => outage.kill(), 300 + 100);
 
     await outage.restart();
     // Postgres keeps its data: the same session is back, without the write that failed.
@@ -318,21 +248,9 @@ describe.each(flavours)("Postgres outage with $name", (flavour) => {
   }, 60_000);
 
   test("server and backends paused (SIGSTOP): store_unavailable within the timeout + 50 ms, then the same session works", async () => {
-    const { sessions, run } = app();
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    outage.pause();
-    try {
-      const started = performance.now();
-      const error = await sessions.load(requestWith(cookie)).catch((e: unknown) => e);
-      const elapsed = performance.now() - started;
-      expect(error).toBeInstanceOf(SessionError);
-      expect((error as SessionError).code).toBe("store_unavailable");
-      expect(elapsed).toBeLessThan(300 + 50);
-      const during = await run((_r, s) => (s.set("n", 1), ok()), cookie);
-      expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    } finally {
-      outage.resume();
-    }
+    const pausedApp = app();
+    const { run } = pausedApp;
+    const cookie = await pauseMidRequest(pausedApp, outage, 300 + 50);
     const after = await untilUp(run, cookie);
     expect([after.status, await after.text()]).toEqual([200, "ada"]);
   }, 60_000);

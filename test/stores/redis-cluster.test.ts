@@ -3,17 +3,16 @@
 // contract, 50 parallel writers, destroy racing a slow write, a slot moved during traffic,
 // and an outage of every master.
 
-import { createHash } from "node:crypto";
 import Redis from "ioredis";
 import type { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SessionError, createSessions } from "../../src/index.ts";
-import type { Session, SessionStore, SessionsOptions } from "../../src/index.ts";
+import type { SessionStore, SessionsOptions } from "../../src/index.ts";
 import { redisStore } from "../../src/stores/redis.ts";
 import type { RedisClientLike } from "../../src/stores/redis.ts";
-import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "./contract.ts";
+import { appOver, destroyRaces, killMidRequest, ok, parallelWriters, pause, storeKeyOfCookie } from "./races.ts";
 import { startRedisCluster } from "./redis-cluster.ts";
 import type { RedisCluster } from "./redis-cluster.ts";
 
@@ -67,12 +66,6 @@ const flavours: Flavour[] = [
   },
 ];
 
-const ok = (): Response => new Response("ok");
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function storeKeyOf(cookie: string): string {
-  return createHash("sha256").update(cookie.slice(cookie.indexOf("=") + 1)).digest("base64url");
-}
 
 /** A store that records every rejection of the one it wraps (a CROSSSLOT, MOVED or ASK that escaped). */
 function recording(store: SessionStore): { store: SessionStore; errors: string[] } {
@@ -171,9 +164,7 @@ describe.each(flavours)("Redis Cluster with $name", (flavour) => {
   function app(options: Partial<SessionsOptions> = {}) {
     const prefix = `cluster:${++prefixes}:`;
     const recorded = recording(redisStore({ client: c.client, prefix }));
-    const sessions = createSessions({ secret: TEST_SECRET, store: recorded.store, ...options });
-    const run = (handler: (r: Request, s: Session) => Response | Promise<Response>, cookie?: string): Promise<Response> =>
-      sessions.handle(handler)(requestWith(cookie));
+    const { sessions, run } = appOver(recorded.store, options);
     return { sessions, run, prefix, errors: recorded.errors };
   }
 
@@ -200,57 +191,22 @@ describe.each(flavours)("Redis Cluster with $name", (flavour) => {
 
   test("50 requests in parallel on one session, each setting a different key: all 50 survive, 30 rounds", async () => {
     const { run, errors } = app();
-    let lost = 0;
-    for (let round = 0; round < 30; round++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-      expect(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0)).toBe(true);
-      let seen: Record<string, unknown> = {};
-      await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
-      for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
-      expect(seen.user).toBe("ada");
-    }
-    expect(lost).toBe(0);
+    expect(await parallelWriters(run, 30)).toBe(0);
     expect(errors).toEqual([]);
   });
 
   test("destroy() racing a slow request never resurrects the session, 100 trials", async () => {
     const { run, sessions, prefix, errors } = app();
-    let resurrected = 0;
-    let slowCommittedAfterDestroy = 0;
-    for (let trial = 0; trial < 100; trial++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      let destroyedAt = Infinity;
-      const slow = (async () => {
-        const s = await sessions.load(requestWith(cookie));
-        s.set("cart", [trial]);
-        await pause(Math.random() * 4);
-        const started = performance.now();
-        const res = await sessions.commit(s, ok());
-        if (started > destroyedAt) slowCommittedAfterDestroy++;
-        return res;
-      })();
-      const logout = (async () => {
-        await pause(Math.random() * 4);
-        const res = await run((_r, s) => (s.destroy(), ok()), cookie);
-        destroyedAt = performance.now();
-        return res;
-      })();
-      const [slowRes] = await Promise.all([slow, logout]);
-      expect(slowRes.headers.getSetCookie()).toEqual([]);
-      let isNew = false;
-      await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
-      if (!isNew || (await keysEverywhere(`${prefix}${storeKeyOf(cookie)}`)).length > 0) resurrected++;
-    }
-    expect(resurrected).toBe(0);
-    expect(slowCommittedAfterDestroy).toBeGreaterThan(0);
+    const result = await destroyRaces({ run, sessions }, 100, async (cookie) => (await keysEverywhere(`${prefix}${await storeKeyOfCookie(cookie)}`)).length > 0);
+    expect(result.resurrected).toBe(0);
+    expect(result.late).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 
   test("the session's slot moves to another master during traffic: no error escapes, no update lost", async () => {
     const { run, prefix, errors } = app();
     const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const key = `${prefix}${storeKeyOf(cookie)}`;
+    const key = `${prefix}${await storeKeyOfCookie(cookie)}`;
     const slot = Number((await direct[0]!.call("CLUSTER", "KEYSLOT", key)) as number);
     // Neighbours in the same slot (the whole key as hash tag), so the move takes many batches.
     const home = (await ownerOf(slot)).port;
@@ -307,32 +263,9 @@ describe.each(flavours)("Redis Cluster outage with $name", (flavour) => {
   });
 
   test("every master killed by PID: store_unavailable within the timeout, nothing written, recovery after restart", async () => {
-    const sessions = createSessions({ secret: TEST_SECRET, store: redisStore({ client: c.client, prefix: `outage:${++prefixes}:` }), storeTimeout: 300 });
-    let handled = 0;
-    async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
-      try {
-        return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(requestWith(cookie));
-      } catch (error) {
-        if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
-        throw error;
-      }
-    }
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const loaded = await sessions.load(requestWith(cookie));
-    loaded.set("n", 1);
-
-    await cluster.kill();
-
-    await expect(sessions.commit(loaded, ok())).rejects.toMatchObject({ code: "store_unavailable" });
-    const before = handled;
-    const started = performance.now();
-    const during = await run((_r, s) => new Response(String(s.get("user"))), cookie);
-    const elapsed = performance.now() - started;
-    expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    expect(elapsed).toBeLessThan(300 + 100);
-    expect(handled).toBe(before);
-    const login = await run((_r, s) => (s.set("user", "bob"), ok()));
-    expect([login.status, login.headers.getSetCookie()]).toEqual([503, []]);
+    const outageApp = appOver(redisStore({ client: c.client, prefix: `outage:${++prefixes}:` }), { storeTimeout: 300 });
+    const { run } = outageApp;
+    await killMidRequest(outageApp, () => cluster.kill(), 300 + 100);
 
     await cluster.restart();
     // The clients reconnect on their own; give them a moment per attempt.

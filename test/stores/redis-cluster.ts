@@ -2,14 +2,14 @@
 // with free ports, their nodes.conf in a temporary directory inside the checkout's .tmp,
 // joined by `redis-cli --cluster create`, stopped (or killed, for fault tests) by PID.
 
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePort } from "./redis-server.ts";
+import { freePort, signalAndWait as signal, spawnUntilReady, startOnFreePort } from "./servers.ts";
 
 const SERVER = process.env.REDIS_SERVER ?? "/usr/bin/redis-server";
 const CLI = process.env.REDIS_CLI ?? "/usr/bin/redis-cli";
@@ -47,41 +47,9 @@ function assertBinaries(): void {
 }
 
 function launch(port: number, busPort: number, dir: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort),
-      "--cluster-node-timeout", "1000", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"];
-    const child = spawn(SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`redis-server (cluster) did not start on port ${port}:\n${output}`));
-    }, 10_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        child.stdout!.off("data", onData);
-        child.stdout!.resume();
-        child.stderr!.resume();
-        resolve(child);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", (error) => (clearTimeout(timer), reject(error)));
-    child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`))));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-async function signal(child: ChildProcess, name: NodeJS.Signals): Promise<void> {
-  const gone = exited(child);
-  if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, name);
-  await gone;
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort),
+    "--cluster-node-timeout", "1000", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"];
+  return spawnUntilReady(SERVER, args, { name: "redis-server (cluster)", port, ready: "Ready to accept connections", readyOn: "stdout", timeout: 10_000 });
 }
 
 /** Starts three cluster-mode masters on free ports and joins them into one cluster. */
@@ -95,17 +63,12 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     for (let n = 0; n < 3; n++) {
       const dir = join(root, `node${n}`);
       await mkdir(dir);
-      for (let attempt = 0; ; attempt++) {
-        const port = await freePort();
+      const { port, started } = await startOnFreePort(async (port) => {
         const busPort = await freePort();
-        try {
-          children.push(await launch(port, busPort, dir));
-          specs.push({ port, busPort, dir });
-          break;
-        } catch (error) {
-          if (attempt >= 4) throw error;
-        }
-      }
+        return { busPort, child: await launch(port, busPort, dir) };
+      });
+      children.push(started.child);
+      specs.push({ port, busPort: started.busPort, dir });
     }
     await run(CLI, ["--cluster", "create", ...specs.map((s) => `127.0.0.1:${s.port}`), "--cluster-replicas", "0", "--cluster-yes"], { timeout: 30_000 });
   } catch (error) {

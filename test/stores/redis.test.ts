@@ -6,13 +6,13 @@ import { fileURLToPath } from "node:url";
 import Redis from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SessionError, createSessions } from "../../src/index.ts";
-import type { Session, SessionsOptions } from "../../src/index.ts";
+import type { SessionsOptions } from "../../src/index.ts";
 import { newSessionId, storeKeyOf } from "../../src/modes/store.ts";
 import { redisStore } from "../../src/stores/redis.ts";
 import type { RedisClientLike } from "../../src/stores/redis.ts";
-import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
+import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "./contract.ts";
+import { appOver, destroyRaces, killMidRequest, ok, parallelWriters, pauseMidRequest } from "./races.ts";
 import { startRedis } from "./redis-server.ts";
 import type { RedisServer } from "./redis-server.ts";
 
@@ -75,7 +75,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const ok = (): Response => new Response("ok");
 let prefixes = 0;
 
 describe.each(flavours)("with $name", (flavour) => {
@@ -89,9 +88,7 @@ describe.each(flavours)("with $name", (flavour) => {
 
   function app(options: Partial<SessionsOptions> = {}) {
     const prefix = `${flavour.name}:${++prefixes}:`;
-    const sessions = createSessions({ secret: TEST_SECRET, store: redisStore({ client: c.client, prefix }), ...options });
-    const run = (handler: (r: Request, s: Session) => Response | Promise<Response>, cookie?: string): Promise<Response> =>
-      sessions.handle(handler)(requestWith(cookie));
+    const { sessions, run } = appOver(redisStore({ client: c.client, prefix }), options);
     return { sessions, run, prefix };
   }
 
@@ -109,55 +106,15 @@ describe.each(flavours)("with $name", (flavour) => {
   });
 
   test("50 requests in parallel on one session, each setting a different key: all 50 survive, 100 rounds (ST-09)", async () => {
-    const { run } = app();
-    let lost = 0;
-    for (let round = 0; round < 100; round++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-      expect(responses.every((r) => r.status === 200 && r.headers.getSetCookie().length === 0)).toBe(true);
-      let seen: Record<string, unknown> = {};
-      await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
-      for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
-      expect(seen.user).toBe("ada");
-    }
-    expect(lost).toBe(0);
+    expect(await parallelWriters(app().run, 100)).toBe(0);
   });
 
   test("destroy() racing a slow request never resurrects the session, 200 trials (ST-08)", async () => {
     const { run, sessions, prefix } = app();
-    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    let resurrected = 0;
-    let slowCommittedAfterDestroy = 0;
-    for (let trial = 0; trial < 200; trial++) {
-      const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-      let destroyedAt = Infinity;
-      const slow = (async () => {
-        const s = await sessions.load(requestWith(cookie));
-        s.set("cart", [trial]);
-        s.get("user");
-        await pause(Math.random() * 4);
-        const started = performance.now();
-        const res = await sessions.commit(s, ok());
-        if (started > destroyedAt) slowCommittedAfterDestroy++;
-        return res;
-      })();
-      const logout = (async () => {
-        await pause(Math.random() * 4);
-        const res = await run((_r, s) => (s.destroy(), ok()), cookie);
-        destroyedAt = performance.now();
-        return res;
-      })();
-      const [slowRes, logoutRes] = await Promise.all([slow, logout]);
-      expect(slowRes.headers.getSetCookie()).toEqual([]);
-      expect(logoutRes.headers.getSetCookie()[0]).toMatch(/^session=; Max-Age=0;/);
-      let isNew = false;
-      await run((_r, s) => ((isNew = s.isNew), ok()), cookie);
-      const left = await c.keys(`${prefix}${storeKeyOf(cookie.slice(8))}`);
-      if (!isNew || left.length > 0) resurrected++;
-    }
-    expect(resurrected).toBe(0);
+    const result = await destroyRaces({ run, sessions }, 200, async (cookie) => (await c.keys(`${prefix}${storeKeyOf(cookie.slice(8))}`)).length > 0);
+    expect(result.resurrected).toBe(0);
     // Both orders happened: some slow commits landed after the destroy (and were dropped).
-    expect(slowCommittedAfterDestroy).toBeGreaterThan(0);
+    expect(result.late).toBeGreaterThan(0);
   });
 
   test("what sits in Redis under a session's key is validated: garbage is a fresh session (ST-04)", async () => {
@@ -203,17 +160,7 @@ describe.each(flavours)("Redis outage with $name", (flavour) => {
   });
 
   function app() {
-    const sessions = createSessions({ secret: TEST_SECRET, store: redisStore({ client: c.client }), storeTimeout: 300 });
-    let handled = 0;
-    async function run(handler: (r: Request, s: Session) => Response, cookie?: string): Promise<Response> {
-      try {
-        return await sessions.handle((r, s: Session) => (handled++, handler(r, s)))(requestWith(cookie));
-      } catch (error) {
-        if (error instanceof SessionError && error.code === "store_unavailable") return new Response("unavailable", { status: 503 });
-        throw error;
-      }
-    }
-    return { sessions, run, handled: () => handled };
+    return appOver(redisStore({ client: c.client }), { storeTimeout: 300 });
   }
 
   async function waitUntilConnected(): Promise<void> {
@@ -229,24 +176,9 @@ describe.each(flavours)("Redis outage with $name", (flavour) => {
   }
 
   test("server killed by PID mid-run: store_unavailable, cookie untouched, recovery after restart (ST-01, ST-16)", async () => {
-    const { sessions, run, handled } = app();
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    const loaded = await sessions.load(requestWith(cookie));
-    expect(loaded.get("user")).toBe("ada");
-    loaded.set("n", 1);
-
-    await outage.kill();
-
-    // The commit of a request that loaded before the outage fails closed.
-    await expect(sessions.commit(loaded, ok())).rejects.toMatchObject({ code: "store_unavailable" });
-    // A request during the outage: 503, its handler never runs (nobody is logged in by accident).
-    const before = handled();
-    const during = await run((_r, s) => new Response(String(s.get("user"))), cookie);
-    expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    expect(handled()).toBe(before);
-    // A new visitor logging in during the outage: no cookie pointing at an id never stored (ST-03).
-    const login = await run((_r, s) => (s.set("user", "bob"), ok()));
-    expect([login.status, login.headers.getSetCookie()]).toEqual([503, []]);
+    const outageApp = app();
+    const { run } = outageApp;
+    const cookie = await killMidRequest(outageApp, () => outage.kill(), 300 + 100);
 
     await outage.restart();
     await waitUntilConnected();
@@ -262,22 +194,10 @@ describe.each(flavours)("Redis outage with $name", (flavour) => {
   });
 
   test("server paused (SIGSTOP): store_unavailable within the timeout + 50 ms, then the same session works (ST-02)", async () => {
-    const { sessions, run } = app();
+    const pausedApp = app();
+    const { run } = pausedApp;
     await waitUntilConnected();
-    const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    outage.pause();
-    try {
-      const started = performance.now();
-      const error = await sessions.load(requestWith(cookie)).catch((e: unknown) => e);
-      const elapsed = performance.now() - started;
-      expect(error).toBeInstanceOf(SessionError);
-      expect((error as SessionError).code).toBe("store_unavailable");
-      expect(elapsed).toBeLessThan(300 + 50);
-      const during = await run((_r, s) => (s.set("n", 1), ok()), cookie);
-      expect([during.status, during.headers.getSetCookie()]).toEqual([503, []]);
-    } finally {
-      outage.resume();
-    }
+    const cookie = await pauseMidRequest(pausedApp, outage, 300 + 50);
     const after = await run((_r, s) => new Response(JSON.stringify(s.toJSON())), cookie);
     expect([after.status, await after.text()]).toEqual([200, '{"user":"ada"}']);
   });
