@@ -5,24 +5,11 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { createSessions } from "../../src/index.ts";
 import type { InvalidReason } from "../../src/index.ts";
 import { b64, envelope, flaskToken, sealedToken, signedToken } from "./forge.ts";
+import { nobleDecrypt } from "./sealed-helpers.ts";
 import { OLD_SECRET, T0S, TEST_SECRET, Target, request } from "./target.ts";
 
 // @noble/ciphers' AES-GCM (the sealed engine off workerd), with its decryptions counted.
-const nobleDecrypt = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("@noble/ciphers/aes.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@noble/ciphers/aes.js")>();
-  function gcm(key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array): ReturnType<typeof real.gcm> {
-    const cipher = real.gcm(key, nonce, aad);
-    return {
-      encrypt: (data: Uint8Array) => cipher.encrypt(data),
-      decrypt: (data: Uint8Array) => {
-        nobleDecrypt.calls++;
-        return cipher.decrypt(data);
-      },
-    } as ReturnType<typeof real.gcm>;
-  }
-  return { ...real, gcm };
-});
+vi.mock("@noble/ciphers/aes.js", async (original) => (await import("./sealed-helpers.ts")).countingAes(await original()));
 
 afterEach(() => {
   vi.restoreAllMocks();
