@@ -20,7 +20,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { na
 const jsr = JSON.parse(readFileSync(join(ROOT, "jsr.json"), "utf8")) as { exports: Record<string, string> };
 const MODES: readonly Mode[] = ["run", "server", "typecheck", "app"];
 const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun", "workers"];
-const TEXT_LANGS = new Set(["", "text", "sh", "bash", "shell", "python", "json", "toml", "http"]);
+const TEXT_LANGS = new Set(["", "text", "sh", "bash", "shell", "python", "json", "toml", "http", "sql"]);
 const exec = promisify(execFile);
 // Tools a reader's npx downloads from the registry (never installed here): the JSR client.
 const FETCHED_BY_NPX = new Set(["jsr"]);
