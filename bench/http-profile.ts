@@ -21,7 +21,15 @@ const tmp = process.env.TMPDIR ?? `${process.cwd()}/.tmp`;
 mkdirSync(tmp, { recursive: true });
 const dir = mkdtempSync(join(tmp, "cpu-prof-"));
 
-const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, "--import", "tsx", "bench/http-node-server.ts", app, "0"], { stdio: ["ignore", "pipe", "inherit"] });
+// --bundle: profile an esbuild bundle of the server (plain JS, as users ship it) instead of tsx's
+// on-the-fly transform (whose keepNames adds a `__name()` call per named closure).
+const bundle = join(tmp, "bench-bundle", "http-node-server.mjs");
+if (process.argv.includes("--bundle")) {
+  const { build } = await import("esbuild");
+  await build({ entryPoints: ["bench/http-node-server.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: bundle, logLevel: "warning" });
+}
+const server = process.argv.includes("--bundle") ? [bundle] : ["--import", "tsx", "bench/http-node-server.ts"];
+const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, ...server, app, "0"], { stdio: ["ignore", "pipe", "inherit"] });
 const port = await new Promise<number>((resolve, reject) => {
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => {

@@ -43,6 +43,15 @@ if (client === "wrk" && wrkPath === undefined) throw new Error("--client wrk: wr
 // A load run may take at most this long; a server slower than requests/MAX_SECONDS fails loudly.
 const MAX_SECONDS = 120;
 const log = (line: string): void => console.log(`[http] ${line}`);
+// --bundle: the node-native servers run as one esbuild bundle (plain JS, what a user's build
+// ships) instead of through tsx, whose esbuild `keepNames` wraps every named closure in a
+// `__name()` call (an Object.defineProperty per closure per request) that published code never pays.
+const bundled = process.argv.includes("--bundle");
+const BUNDLE = `${process.env.TMPDIR ?? `${process.cwd()}/.tmp`}/bench-bundle/http-node-server.mjs`;
+if (bundled && runtimes.includes("node-native")) {
+  const { build } = await import("esbuild");
+  await build({ entryPoints: ["bench/http-node-server.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: BUNDLE, logLevel: "warning" });
+}
 const env = { ...process.env, TMPDIR: process.env.TMPDIR ?? `${process.cwd()}/.tmp` };
 const bun = existsSync("node_modules/.bin/bun") ? "node_modules/.bin/bun" : "bun";
 
@@ -72,7 +81,9 @@ function startServer(runtime: string, app: AppName): Promise<Server> {
   const [cmd, argv] =
     runtime === "bun"
       ? [bun, ["bench/http-server.ts", app, "0"]]
-      : [process.execPath, ["--import", "tsx", runtime === "node-native" ? "bench/http-node-server.ts" : "bench/http-server.ts", app, "0"]];
+      : runtime === "node-native" && bundled
+        ? [process.execPath, [BUNDLE, app, "0"]]
+        : [process.execPath, ["--import", "tsx", runtime === "node-native" ? "bench/http-node-server.ts" : "bench/http-server.ts", app, "0"]];
   const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "inherit"] });
   running.add(child);
   return new Promise((resolve, reject) => {
@@ -247,7 +258,7 @@ function loadAverage(): string {
 
 function versionOf(runtime: string): string {
   if (runtime === "node") return `Node ${process.version}`;
-  if (runtime === "node-native") return `Node ${process.version}, node:http and Express 5`;
+  if (runtime === "node-native") return `Node ${process.version}, node:http and Express 5${bundled ? " (servers bundled by esbuild, no tsx)" : " (servers through tsx)"}`;
   const r = spawnSync(bun, ["--version"], { encoding: "utf8" });
   return `Bun ${r.stdout.trim()}`;
 }
@@ -289,7 +300,7 @@ for (const runtime of runtimes) {
     }
     const run: HttpRun = { runtime, version: versionOf(runtime), loadAverage: loadAverage(), client, requests: requestsFor(runtime), duration, connections, date: new Date().toISOString(), results: [...results.values()] };
     mkdirSync("bench/results", { recursive: true });
-    writeFileSync(`bench/results/http-${runtime}.json`, `${JSON.stringify(run, null, 1)}\n`);
+    writeFileSync(`bench/results/http-${runtime}${runtime === "node-native" && bundled ? "-bundled" : ""}.json`, `${JSON.stringify(run, null, 1)}\n`);
     all.push(run);
   } finally {
     for (const s of servers) stop(s);
@@ -298,7 +309,7 @@ for (const runtime of runtimes) {
 }
 
 // Report every runtime with stored results (this run's, and earlier ones for the others).
-const stored = ["node", "bun", "node-native"]
+const stored = ["node", "bun", "node-native", "node-native-bundled"]
   .filter((r) => existsSync(`bench/results/http-${r}.json`))
   .map((r) => JSON.parse(readFileSync(`bench/results/http-${r}.json`, "utf8")) as HttpRun);
 const out: string[] = [
