@@ -26,7 +26,15 @@ const dir = mkdtempSync(join(tmp, "cpu-prof-"));
 const bundle = join(tmp, "bench-bundle", "http-node-server.mjs");
 if (process.argv.includes("--bundle")) {
   const { build } = await import("esbuild");
-  await build({ entryPoints: ["bench/http-node-server.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: bundle, logLevel: "warning" });
+  await build({
+    entryPoints: ["bench/http-node-server.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outfile: bundle,
+    logLevel: "warning",
+  });
 }
 const server = process.argv.includes("--bundle") ? [bundle] : ["--import", "tsx", "bench/http-node-server.ts"];
 const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, ...server, app, "0"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -42,7 +50,10 @@ const port = await new Promise<number>((resolve, reject) => {
 const base = `http://127.0.0.1:${port}`;
 const login = await fetch(`${base}/login`);
 await login.text();
-const cookie = login.headers.getSetCookie().map((l) => l.split(";")[0]!).join("; ");
+const cookie = login.headers
+  .getSetCookie()
+  .map((l) => l.split(";")[0]!)
+  .join("; ");
 // Only the samples taken under load count (not start-up): V8's profile clock and hrtime are
 // both the system's monotonic clock, in µs here.
 const loadStart = Number(process.hrtime.bigint() / 1000n);
@@ -98,10 +109,15 @@ for (const [id, us] of selfUs) {
   frames.set(name, (frames.get(name) ?? 0) + us);
   groups.set(where(url), (groups.get(where(url)) ?? 0) + us);
 }
-if (idle + total < (loadEnd - loadStart) * 0.5) console.log(`(warning: the samples cover ${(((idle + total) / (loadEnd - loadStart)) * 100).toFixed(0)}% of the load window)`);
+if (idle + total < (loadEnd - loadStart) * 0.5)
+  console.log(`(warning: the samples cover ${(((idle + total) / (loadEnd - loadStart)) * 100).toFixed(0)}% of the load window)`);
 const perRequest = (us: number): string => `${(us / requests).toFixed(1)} µs/req`;
-console.log(`${app} ${path}: ${requests} requests, ${Math.round(r.requests.average)} req/s; busy CPU ${perRequest(total)} (idle ${(idle / 1e6).toFixed(1)} s); profile ${join(dir, file)}`);
+console.log(
+  `${app} ${path}: ${requests} requests, ${Math.round(r.requests.average)} req/s; busy CPU ${perRequest(total)} (idle ${(idle / 1e6).toFixed(1)} s); profile ${join(dir, file)}`,
+);
 console.log(`\nTop ${top} frames by self time:`);
-for (const [name, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${perRequest(us).padStart(12)}  ${name}`);
+for (const [name, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${perRequest(us).padStart(12)}  ${name}`);
 console.log("\nBy where the code lives:");
-for (const [name, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${perRequest(us).padStart(12)}  ${name}`);
+for (const [name, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${perRequest(us).padStart(12)}  ${name}`);

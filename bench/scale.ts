@@ -46,7 +46,10 @@ function stopAll(): void {
 process.on("exit", stopAll);
 
 function startServer(kind: string, target: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/scale-server.ts", kind, target, String(lifetime)], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/scale-server.ts", kind, target, String(lifetime)], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   running.add(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`scale-server ${kind}: no "listening" line within 30 s`)), 30_000);
@@ -74,10 +77,17 @@ async function demoRps(bases: string[]): Promise<{ rps: number; p99: number }> {
     bases.map(async (base) => {
       const login = await get(`${base}/login?user=load`);
       if (login.cookie === undefined) throw new Error(`${base}/login set no cookie`);
-      return autocannon({ url: `${base}/`, connections: Math.max(4, Math.round(24 / bases.length)), duration: loadSeconds, headers: { cookie: login.cookie }, timeout: 10 });
+      return autocannon({
+        url: `${base}/`,
+        connections: Math.max(4, Math.round(24 / bases.length)),
+        duration: loadSeconds,
+        headers: { cookie: login.cookie },
+        timeout: 10,
+      });
     }),
   );
-  for (const r of runs) if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) throw new Error(`demo route load: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+  for (const r of runs)
+    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) throw new Error(`demo route load: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
   return { rps: runs.reduce((sum, r) => sum + r.requests.total, 0) / loadSeconds, p99: Math.max(...runs.map((r) => r.latency.p99)) };
 }
 
@@ -139,7 +149,8 @@ interface StoreHandle {
 async function openStore(kind: string): Promise<StoreHandle> {
   if (kind === "redis-cluster") {
     const cluster = await startRedisCluster();
-    const size = async (): Promise<number> => (await Promise.all(cluster.nodes.map((n) => cluster.cli(n.port, "DBSIZE")))).reduce((sum, out) => sum + Number(out.trim()), 0);
+    const size = async (): Promise<number> =>
+      (await Promise.all(cluster.nodes.map((n) => cluster.cli(n.port, "DBSIZE")))).reduce((sum, out) => sum + Number(out.trim()), 0);
     return {
       target: JSON.stringify(cluster.seeds),
       size,
@@ -221,7 +232,9 @@ for (const kind of stores) {
         log(`${kind}, ${procs} process(es): ${Math.round(demo.rps)} req/s (p99 ${demo.p99} ms); now ${rate} sessions/s for ${duration} s`);
         const churn = await churnFor(bases);
         peak = Math.max(peak, await store.size());
-        log(`${kind}, ${procs} process(es): ${churn.created} sessions (${Math.round(churn.achievedRate)}/s), ${churn.lostSessions} lost sessions, ${churn.lostUpdates} lost updates, ${churn.outlived} flows outlived the lifetime, ${churn.errors.length} errors${churn.errors.length ? ` (first: ${churn.errors[0]})` : ""}`);
+        log(
+          `${kind}, ${procs} process(es): ${churn.created} sessions (${Math.round(churn.achievedRate)}/s), ${churn.lostSessions} lost sessions, ${churn.lostUpdates} lost updates, ${churn.outlived} flows outlived the lifetime, ${churn.errors.length} errors${churn.errors.length ? ` (first: ${churn.errors[0]})` : ""}`,
+        );
         if (churn.lostSessions + churn.lostUpdates + churn.errors.length > 0) failed = true;
         rows.push({ store: kind, procs, rps: demo.rps, p99: demo.p99, churn: { ...churn, errors: churn.errors.slice(0, 5) } });
       } finally {
@@ -242,7 +255,10 @@ for (const kind of stores) {
 const run = { date: new Date().toISOString(), node: process.version, loadAverage: loadAverage(), rate, duration, lifetime, loadSeconds, results };
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/scale.json", `${JSON.stringify(run, null, 1)}\n`);
-const label: Record<string, string> = { "redis-cluster": "Redis Cluster (3 masters, ioredis `Cluster`)", postgres: "Postgres (`pg` Pool, 8 connections per process)" };
+const label: Record<string, string> = {
+  "redis-cluster": "Redis Cluster (3 masters, ioredis `Cluster`)",
+  postgres: "Postgres (`pg` Pool, 8 connections per process)",
+};
 const out = [
   "## Scale: distributed stores under churn",
   "",
@@ -260,11 +276,19 @@ const out = [
   "",
   "| store | server processes | demo route requests/s | p99 (ms) | sessions created | rate reached (/s) | lost sessions | lost updates | not checked (flow slower than the lifetime) | errors |",
   "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
-  ...results.flatMap((r) => r.rows.map((row) => `| ${label[r.store] ?? r.store} | ${row.procs} | ${Math.round(row.rps)} | ${row.p99} | ${row.churn.created} | ${Math.round(row.churn.achievedRate)} | ${row.churn.lostSessions} | ${row.churn.lostUpdates} | ${row.churn.outlived} | ${row.churn.errors.length} |`)),
+  ...results.flatMap((r) =>
+    r.rows.map(
+      (row) =>
+        `| ${label[r.store] ?? r.store} | ${row.procs} | ${Math.round(row.rps)} | ${row.p99} | ${row.churn.created} | ${Math.round(row.churn.achievedRate)} | ${row.churn.lostSessions} | ${row.churn.lostUpdates} | ${row.churn.outlived} | ${row.churn.errors.length} |`,
+    ),
+  ),
   "",
   "| store | size before | at peak | live sessions after expiry | size after expiry | back to baseline |",
   "|---|--:|--:|--:|--:|---|",
-  ...results.map((r) => `| ${label[r.store] ?? r.store} | ${r.baseline} | ${r.peak} | ${r.after.live} | ${r.after.size} | ${r.after.live === 0 && r.after.size === r.baseline ? "yes" : "**no**"} |`),
+  ...results.map(
+    (r) =>
+      `| ${label[r.store] ?? r.store} | ${r.baseline} | ${r.peak} | ${r.after.live} | ${r.after.size} | ${r.after.live === 0 && r.after.size === r.baseline ? "yes" : "**no**"} |`,
+  ),
 ];
 writeSection("scale", out.join("\n"));
 log(failed ? "FAILED: lost sessions, lost updates, errors or a store that did not return to its baseline (see above)" : "wrote BENCHMARKS.md");
