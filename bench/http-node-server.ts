@@ -15,3 +15,8 @@ if (!NODE_APPS.includes(name)) {
 }
 const server = createServer(createNodeApp(name));
 server.listen(Number(process.argv[3] ?? 0), "127.0.0.1", () => console.log(`listening ${(server.address() as { port: number }).port}`));
+// Exit cleanly on SIGTERM, so `node --cpu-prof` writes its profile (bench/http-profile.ts).
+process.on("SIGTERM", function stop() {
+  server.close();
+  process.exit(0);
+});

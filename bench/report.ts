@@ -12,7 +12,7 @@ export const RUNTIMES = ["node", "deno", "bun", "workerd"] as const;
 const FILE = "BENCHMARKS.md";
 
 /** Replaces the `<!-- bench:NAME -->` section of BENCHMARKS.md (creating the file if needed). */
-export function writeSection(name: "micro" | "http", body: string): void {
+export function writeSection(name: "micro" | "http" | "scale", body: string): void {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   let text = existsSync(FILE)

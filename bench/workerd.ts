@@ -96,7 +96,8 @@ try {
       budgetMs: args.budgetMs,
       warmupMs: args.warmupMs,
       log,
-      beforeRound: () => waitForQuiet((path) => readFileSync(path, "utf8"), log),
+      beforeRound: () => waitForQuiet((path) => readFileSync(path, "utf8"), log, 0.2, Number(args.rest["max-wait"] ?? 180) * 1000),
+  maxOthers: Number(args.rest["max-others"] ?? 0.3),
       meter: othersMeter(
         (path) => readFileSync(path, "utf8"),
         () => {
