@@ -78,7 +78,7 @@ export function taskKey(contender: string, size: Size, scenario: Scenario, concu
 class ProofError extends Error {}
 const THREW = Symbol("threw");
 /** Contenders that rejected some tampered cookie by throwing (a 500 in an app), with the paths. */
-export const rejectsByThrowing = new Set<string>();
+export const rejectsByThrowing: Set<string> = new Set<string>();
 
 function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new ProofError(message);
