@@ -43,7 +43,8 @@ export interface FastifySessionOptions extends Omit<SessionsOptions, "onError"> 
  * ```
  */
 export async function sessionPlugin(fastify: FastifyInstance, options: FastifySessionOptions): Promise<void> {
-  if (options === null || typeof options !== "object") throw new TypeError(`sessionPlugin: options must be an object with at least a secret, got ${String(options)}`);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`sessionPlugin: options must be an object with at least a secret, got ${String(options)}`);
   const { onError = logError, ...core } = options;
   refuseToken(core, "sessionPlugin");
   if (typeof onError !== "function") throw new TypeError("sessionPlugin: option onError must be a function (error, request, reply) => void");

@@ -52,8 +52,13 @@ export function session<Data extends object = SessionData, Key extends string = 
   middlewareOptions?: SessionMiddlewareOptions<Key>,
 ): MiddlewareHandler<SessionEnv<Data, Key>> {
   const key = middlewareOptions?.key ?? "session";
-  if (typeof key !== "string" || key === "") throw new TypeError(`session(options, { key }): key must be a non-empty string (the name for c.get), got ${describe(key)}`);
-  const sessionsFor = perEnv<Bindings, ReturnType<typeof createSessions<Data>>, StorableOptions<Data>>(options, (resolved) => createSessions<Data>(resolved), "session");
+  if (typeof key !== "string" || key === "")
+    throw new TypeError(`session(options, { key }): key must be a non-empty string (the name for c.get), got ${describe(key)}`);
+  const sessionsFor = perEnv<Bindings, ReturnType<typeof createSessions<Data>>, StorableOptions<Data>>(
+    options,
+    (resolved) => createSessions<Data>(resolved),
+    "session",
+  );
   // Hono's c.executionCtx throws where there is none (Node, Deno, Bun), and an exception costs
   // more than a whole signed session; after one such answer, stop asking.
   let hasExecutionCtx = true;

@@ -76,7 +76,10 @@ function readOnlyView<Data extends object>(session: Session<Data>): Session<Data
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
-      if (typeof property === "string" && CHANGES.has(property)) return () => { throw readOnly(`${property}()`); };
+      if (typeof property === "string" && CHANGES.has(property))
+        return () => {
+          throw readOnly(`${property}()`);
+        };
       return (value as (...args: unknown[]) => unknown).bind(target);
     },
     set(_target, property) {
@@ -140,7 +143,8 @@ export function nextSessions<Data extends object = SessionData>(options: NextSes
   }
 
   function requestApis(caller: string): NonNullable<NextSessionOptions["next"]> {
-    if (next === undefined) throw new TypeError(`websession/next: ${caller}() needs nextSessions({ ..., next: { headers, cookies } }) with both imported from "next/headers"`);
+    if (next === undefined)
+      throw new TypeError(`websession/next: ${caller}() needs nextSessions({ ..., next: { headers, cookies } }) with both imported from "next/headers"`);
     return next;
   }
 
@@ -168,7 +172,11 @@ export function nextSessions<Data extends object = SessionData>(options: NextSes
       try {
         for (const write of cookies) jar.set(jarCookie(write));
       } catch (error) {
-        throw new SessionError("already_committed", `websession/next: saveSession() could not set the cookie: ${WHERE} (Server Components are read-only: use readSession() there).`, { cause: error });
+        throw new SessionError(
+          "already_committed",
+          `websession/next: saveSession() could not set the cookie: ${WHERE} (Server Components are read-only: use readSession() there).`,
+          { cause: error },
+        );
       }
     },
     async readSession() {

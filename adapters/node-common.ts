@@ -51,7 +51,8 @@ export interface NodeSessionOptions extends Omit<SessionsOptions, "onError"> {
 
 /** Splits the adapter's own options from the core's. */
 export function splitOptions(options: NodeSessionOptions, caller: string): { core: SessionsOptions; onError: NodeErrorHook } {
-  if (options === null || typeof options !== "object") throw new TypeError(`${caller}: options must be an object with at least a secret, got ${String(options)}`);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`${caller}: options must be an object with at least a secret, got ${String(options)}`);
   const { onError = logError, ...core } = options;
   if (typeof onError !== "function") throw new TypeError(`${caller}: option onError must be a function (error, req, res) => void`);
   refuseToken(core, caller);
@@ -60,7 +61,12 @@ export function splitOptions(options: NodeSessionOptions, caller: string): { cor
 
 /** The default {@link NodeErrorHook}: one line, with the error's code when it is a SessionError. */
 export function logError(error: unknown, req: NodeRequest): void {
-  const what = error instanceof SessionError ? `SessionError(${error.code}): ${error.message}` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const what =
+    error instanceof SessionError
+      ? `SessionError(${error.code}): ${error.message}`
+      : error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
   console.error(`websession: ${safePath(`http://localhost${req.url ?? "/"}`)}: ${safeText(what)}`);
 }
 
@@ -168,7 +174,13 @@ type Method = (...args: any[]) => unknown;
  * object is patched. A 5xx response (a failed request) writes no session changes. When saving
  * fails, nothing of the handler's response is sent: `onError`, then a 500.
  */
-export function holdUntilSaved<Data extends object>(sessions: Sessions<Data>, session: Session<Data>, req: NodeRequest, res: NodeResponse, onError: NodeErrorHook): Hold {
+export function holdUntilSaved<Data extends object>(
+  sessions: Sessions<Data>,
+  session: Session<Data>,
+  req: NodeRequest,
+  res: NodeResponse,
+  onError: NodeErrorHook,
+): Hold {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
   let phase: "open" | "saving" | "done" = "open";
   let queue: Array<[Method, unknown[]]> = [];
@@ -277,6 +289,8 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function refuseToken(options: { token?: unknown }, caller: string): void {
   if (options.token !== undefined) {
-    throw new TypeError(`${caller}: option token (header tokens) is not supported by this adapter yet; use handle() or the Hono adapter for API clients, or remove token`);
+    throw new TypeError(
+      `${caller}: option token (header tokens) is not supported by this adapter yet; use handle() or the Hono adapter for API clients, or remove token`,
+    );
   }
 }

@@ -112,7 +112,9 @@ function routerSession<Data extends object>(session: Session<Data>): RouterSessi
  */
 export function createSessionStorage<Data extends object = SessionData>(options: ReactRouterSessionOptions): SessionStorage<Data> {
   if (options?.oversize === "chunk") {
-    throw new TypeError('websession/react-router: createSessionStorage writes one Set-Cookie value, so oversize: "chunk" cannot be used; use createSessionMiddleware, or a server-side store');
+    throw new TypeError(
+      'websession/react-router: createSessionStorage writes one Set-Cookie value, so oversize: "chunk" cannot be used; use createSessionMiddleware, or a server-side store',
+    );
   }
   const { sessions } = frameworkSessions<Data>(options, "react-router");
   const loaded = new WeakMap<RouterSession<Data>, Session<Data>>();

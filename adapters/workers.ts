@@ -38,7 +38,11 @@ export function withSession<Data extends object = SessionData, Env = unknown, Ct
   options: StorableOptions<Data> | ((env: Env) => StorableOptions<Data>),
   handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
 ): WorkerFetch<Env, Ctx> {
-  const wrapped = perEnv<Env, WorkerFetch<Env, Ctx>, StorableOptions<Data>>(options, (resolved) => around(createSessions<Data>(resolved), handler), "withSession");
+  const wrapped = perEnv<Env, WorkerFetch<Env, Ctx>, StorableOptions<Data>>(
+    options,
+    (resolved) => around(createSessions<Data>(resolved), handler),
+    "withSession",
+  );
   return async function fetch(request, env, ctx) {
     return wrapped(env)(request, env, ctx);
   };
@@ -46,6 +50,9 @@ export function withSession<Data extends object = SessionData, Env = unknown, Ct
 
 // handle(), with a server-side store's refresh-only write left to ctx.waitUntil (data writes
 // are awaited before the response, so a redirect never outruns them).
-function around<Data extends object, Env, Ctx extends ExecutionContext>(sessions: Sessions<Data>, handler: SessionHandler<Data, [env: Env, ctx: Ctx]>): WorkerFetch<Env, Ctx> {
+function around<Data extends object, Env, Ctx extends ExecutionContext>(
+  sessions: Sessions<Data>,
+  handler: SessionHandler<Data, [env: Env, ctx: Ctx]>,
+): WorkerFetch<Env, Ctx> {
   return sessions.handle(handler, { commitOptions: (_env, ctx) => ({ waitUntil: (promise) => ctx.waitUntil(promise) }) });
 }

@@ -136,8 +136,13 @@ export async function websessionContenders(): Promise<Contender[]> {
   const memoryStore = (websessionModule as Record<string, unknown>).memoryStore as (() => unknown) | undefined;
   return [
     websession("websession-signed", "websession signed", "sessions.handle(): load, handler, commit (default format)", async () => ({})),
-    websession("websession-sealed", "websession sealed", "format: \"sealed\" (AES-256-GCM)", async () => ({ format: "sealed" } as Partial<SessionsOptions>)),
-    websession("websession-flask", "websession flask", "format: \"flask\" (itsdangerous, HMAC-SHA-1)", async () => ({ format: "flask" } as Partial<SessionsOptions>)),
+    websession("websession-sealed", "websession sealed", 'format: "sealed" (AES-256-GCM)', async () => ({ format: "sealed" }) as Partial<SessionsOptions>),
+    websession(
+      "websession-flask",
+      "websession flask",
+      'format: "flask" (itsdangerous, HMAC-SHA-1)',
+      async () => ({ format: "flask" }) as Partial<SessionsOptions>,
+    ),
     websession("websession-memory", "websession memory store", "server-side memory store; the cookie holds an id", async () => {
       if (typeof memoryStore !== "function") throw new Unavailable("src/index.ts exports no memoryStore yet");
       return { store: memoryStore() } as Partial<SessionsOptions>;
@@ -401,20 +406,25 @@ const floorWebCrypto = floor("floor-webcrypto", "floor: WebCrypto HMAC, cached k
   };
 });
 
-const floorNoble = floor("floor-noble", "floor: @noble/hashes HMAC, prepared", "synchronous HMAC with the key's inner/outer state prepared once (and a reused scratch state)", async () => {
-  const prepared = hmac.create(sha256, KEY_BYTES);
-  const scratch = prepared.clone();
-  const out = new Uint8Array(32);
-  const mac = (text: string): Uint8Array => {
-    prepared._cloneInto(scratch);
-    scratch.update(utf8Encoder.encode(text)).digestInto(out);
-    return out;
-  };
-  return {
-    sign: (text) => mac(text).slice(),
-    verify: (text, signature) => timingSafeEqual(mac(text), signature),
-  };
-});
+const floorNoble = floor(
+  "floor-noble",
+  "floor: @noble/hashes HMAC, prepared",
+  "synchronous HMAC with the key's inner/outer state prepared once (and a reused scratch state)",
+  async () => {
+    const prepared = hmac.create(sha256, KEY_BYTES);
+    const scratch = prepared.clone();
+    const out = new Uint8Array(32);
+    const mac = (text: string): Uint8Array => {
+      prepared._cloneInto(scratch);
+      scratch.update(utf8Encoder.encode(text)).digestInto(out);
+      return out;
+    };
+    return {
+      sign: (text) => mac(text).slice(),
+      verify: (text, signature) => timingSafeEqual(mac(text), signature),
+    };
+  },
+);
 
 // ---------------------------------------------------------------------------------------
 // Baselines: the same handler with no session at all.
@@ -424,7 +434,7 @@ const none: Contender = {
   label: "no session (baseline)",
   kind: "baseline",
   webStandard: true,
-  note: "the handler alone: new Response(\"ok\") (untouched: one prebuilt body-less Response)",
+  note: 'the handler alone: new Response("ok") (untouched: one prebuilt body-less Response)',
   async create() {
     const handler: Handler = async () => OK();
     return { read: handler, write: handler, full: handler, untouched: async () => UNTOUCHED, decode: async () => null };
@@ -437,7 +447,7 @@ const noneHono: Contender = {
   kind: "baseline",
   webStandard: true,
   viaHono: true,
-  note: "a Hono app whose routes return c.text(\"ok\")",
+  note: 'a Hono app whose routes return c.text("ok")',
   async create() {
     const app = new Hono();
     for (const path of ["/read", "/write", "/full", "/untouched"]) app.get(path, (c) => c.text("ok"));
@@ -447,16 +457,5 @@ const noneHono: Contender = {
 
 /** Every contender that runs on Web globals alone, websession first. */
 export async function webContenders(): Promise<Contender[]> {
-  return [
-    ...(await websessionContenders()),
-    floorNoble,
-    floorWebCrypto,
-    honoUtils,
-    honoCookieApp,
-    honoSession,
-    reactRouter,
-    ironSession,
-    none,
-    noneHono,
-  ];
+  return [...(await websessionContenders()), floorNoble, floorWebCrypto, honoUtils, honoCookieApp, honoSession, reactRouter, ironSession, none, noneHono];
 }

@@ -17,7 +17,11 @@ const CONCURRENCY = 32;
 const REQUESTS_PER_SESSION = 10;
 
 async function workload(shardPrefixLength: 0 | 1 | 2): Promise<{ rps: number; p50: number; p99: number }> {
-  const sessions = createSessions({ secret: SECRET, storeTimeout: 10_000, store: durableObjectStore(ns, { prefix: `bench${shardPrefixLength}:${crypto.randomUUID()}:`, shardPrefixLength }) });
+  const sessions = createSessions({
+    secret: SECRET,
+    storeTimeout: 10_000,
+    store: durableObjectStore(ns, { prefix: `bench${shardPrefixLength}:${crypto.randomUUID()}:`, shardPrefixLength }),
+  });
   const app = sessions.handle((request, session) => {
     if (new URL(request.url).pathname === "/write") session.set("n", ((session.get("n") as number | undefined) ?? 0) + 1);
     else session.get("user");
@@ -51,14 +55,20 @@ test("Durable Object layout: one object per session vs sharded by key prefix", a
   const rows: string[] = [];
   // Each round in a different order: later runs are slower (every object created so far stays
   // in the one local workerd process), so no layout always runs last.
-  const orders = [[0, 1, 2], [1, 2, 0], [2, 0, 1]] as const;
+  const orders = [
+    [0, 1, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+  ] as const;
   for (const [index, order] of orders.entries()) {
     const round = index + 1;
     for (const shard of order) {
       // Start each run from no live instances (objects created by earlier runs stay on disk).
       await abortAllDurableObjects();
       const r = await workload(shard);
-      rows.push(`round ${round}  shardPrefixLength ${shard} (${["one per session", "64 objects", "4096 objects"][shard]}): ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+      rows.push(
+        `round ${round}  shardPrefixLength ${shard} (${["one per session", "64 objects", "4096 objects"][shard]}): ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`,
+      );
     }
   }
   console.log(rows.join("\n"));

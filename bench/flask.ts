@@ -16,15 +16,29 @@ export const PYTHON = "/usr/bin/python3";
 export const FLASK_ID = "flask-python";
 
 /** Runs the Python side for `sizes` and returns its contender and results; throws when it cannot run. */
-export function flaskContender(options: { rounds: number; budgetMs: number; sizes?: readonly Size[] }): { info: ContenderInfo; results: Record<string, TaskResult> } {
+export function flaskContender(options: { rounds: number; budgetMs: number; sizes?: readonly Size[] }): {
+  info: ContenderInfo;
+  results: Record<string, TaskResult>;
+} {
   if (!existsSync(PYTHON)) throw new Error(`the Flask contender needs ${PYTHON} (apt-get install -y python3 python3-flask)`);
   const sizes = options.sizes ?? SIZES;
-  const input = JSON.stringify({ secret: SECRET, data: Object.fromEntries(sizes.map((s) => [s, dataOf(s)])), rounds: options.rounds, budget_ms: options.budgetMs });
+  const input = JSON.stringify({
+    secret: SECRET,
+    data: Object.fromEntries(sizes.map((s) => [s, dataOf(s)])),
+    rounds: options.rounds,
+    budget_ms: options.budgetMs,
+  });
   const run = spawnSync(PYTHON, [new URL("./flask_serializer.py", import.meta.url).pathname], { input, encoding: "utf8", timeout: 10 * 60_000 });
   if (run.status !== 0) {
-    throw new Error(`the Flask contender failed (exit ${run.status ?? run.signal}): ${run.stderr.trim() || run.error?.message}; it needs Flask for ${PYTHON} (apt-get install -y python3-flask)`);
+    throw new Error(
+      `the Flask contender failed (exit ${run.status ?? run.signal}): ${run.stderr.trim() || run.error?.message}; it needs Flask for ${PYTHON} (apt-get install -y python3-flask)`,
+    );
   }
-  const out = JSON.parse(run.stdout) as { version: string; cookieBytes: Record<Size, number>; results: Record<Size, Record<"read" | "write" | "full", RoundStats[]>> };
+  const out = JSON.parse(run.stdout) as {
+    version: string;
+    cookieBytes: Record<Size, number>;
+    results: Record<Size, Record<"read" | "write" | "full", RoundStats[]>>;
+  };
   const info: ContenderInfo = {
     id: FLASK_ID,
     label: "Flask's own serializer (CPython)",

@@ -178,7 +178,10 @@ export async function prove(contender: Contender, instance: Instance, size: Size
     const response = await orThrow("full", () => instance.full(requestTo("/full", bad)));
     if (response !== THREW) {
       const after = await instance.decode(cookiePair(response, `${what} full (tampered)`));
-      assert(after !== null && after.user === undefined && after.visits === 1, `${what} full: a tampered cookie was not a fresh session: ${JSON.stringify(after)}`);
+      assert(
+        after !== null && after.user === undefined && after.visits === 1,
+        `${what} full: a tampered cookie was not a fresh session: ${JSON.stringify(after)}`,
+      );
     }
   }
   if (throws.length > 0) rejectsByThrowing.add(`${contender.id}: ${[...new Set(throws)].join(", ")}`);
@@ -250,7 +253,9 @@ export async function prepare(contenders: readonly Contender[], options: Prepare
       throw new Error(`${contender.id} failed to set up: ${(error as Error).stack ?? error}`);
     }
     infos.push(info);
-    log(`ok    ${contender.id}${contender.kind === "baseline" ? "" : ": round trip and tamper rejection proven"} (cookie ${sizes.map((s) => `${s} ${info.cookieBytes[s]} B`).join(", ")})`);
+    log(
+      `ok    ${contender.id}${contender.kind === "baseline" ? "" : ": round trip and tamper rejection proven"} (cookie ${sizes.map((s) => `${s} ${info.cookieBytes[s]} B`).join(", ")})`,
+    );
   }
   const notes = [...rejectsByThrowing].map((n) => `rejects some tampered cookies by throwing (a 500 unless caught): ${n}`);
   return { contenders: infos, skipped, notes, tasks: orderTasks(tasks) };
@@ -334,7 +339,9 @@ export async function runRounds(
       }
     }
     roundInfo.push({ busyBefore, seconds: (Date.now() - t0) / 1000, retried, worstOthers });
-    log(`round ${round + 1}/${options.rounds} done in ${((Date.now() - t0) / 1000).toFixed(0)} s (machine ${Number.isNaN(busyBefore) ? "?" : `${Math.round(busyBefore * 100)}%`} busy before it)`);
+    log(
+      `round ${round + 1}/${options.rounds} done in ${((Date.now() - t0) / 1000).toFixed(0)} s (machine ${Number.isNaN(busyBefore) ? "?" : `${Math.round(busyBefore * 100)}%`} busy before it)`,
+    );
   }
   return { results, rounds: roundInfo };
 }

@@ -17,7 +17,15 @@ import { SECRET, dataOf } from "./fixtures.ts";
 import type { BenchData } from "./fixtures.ts";
 import type { Session } from "../src/index.ts";
 
-export const NODE_APPS = ["node-none", "node-websession", "node-express-session", "node-cookie-session", "express-none", "express-websession", "express-express-session"] as const;
+export const NODE_APPS = [
+  "node-none",
+  "node-websession",
+  "node-express-session",
+  "node-cookie-session",
+  "express-none",
+  "express-websession",
+  "express-express-session",
+] as const;
 export type NodeAppName = (typeof NODE_APPS)[number];
 
 export const NODE_APP_LABELS: Record<NodeAppName, string> = {

@@ -30,7 +30,8 @@ const runtimes = args.runtimes ?? ["node", "bun", "node-native"];
 const quick = process.argv.includes("--quick");
 // A fixed number of requests per run: enough for a run of several seconds on each runtime.
 const requestsFor = (runtime: string): number => Number(args.rest.requests ?? (quick ? 5_000 : runtime === "bun" ? 100_000 : 30_000));
-const appsFor = (runtime: string): AppName[] => (args.rest.apps?.split(",") as AppName[] | undefined) ?? (runtime === "node-native" ? [...NODE_APPS] : [...APPS]);
+const appsFor = (runtime: string): AppName[] =>
+  (args.rest.apps?.split(",") as AppName[] | undefined) ?? (runtime === "node-native" ? [...NODE_APPS] : [...APPS]);
 const connections = Number(args.rest.connections ?? 32);
 const rounds = process.argv.some((a) => a.startsWith("--rounds")) ? args.rounds : quick ? 1 : 3;
 const wrkPath = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((p) => existsSync(p));
@@ -50,7 +51,15 @@ const bundled = process.argv.includes("--bundle");
 const BUNDLE = `${process.env.TMPDIR ?? `${process.cwd()}/.tmp`}/bench-bundle/http-node-server.mjs`;
 if (bundled && runtimes.includes("node-native")) {
   const { build } = await import("esbuild");
-  await build({ entryPoints: ["bench/http-node-server.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: BUNDLE, logLevel: "warning" });
+  await build({
+    entryPoints: ["bench/http-node-server.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outfile: BUNDLE,
+    logLevel: "warning",
+  });
 }
 const env = { ...process.env, TMPDIR: process.env.TMPDIR ?? `${process.cwd()}/.tmp` };
 const bun = existsSync("node_modules/.bin/bun") ? "node_modules/.bin/bun" : "bun";
@@ -115,7 +124,10 @@ async function login(server: Server): Promise<void> {
   const line = first.headers.getSetCookie()[0];
   if (line === undefined) throw new Error(`${server.app}: /login set no cookie`);
   // cookie-session writes a signature cookie beside the session's: send every cookie.
-  server.cookie = first.headers.getSetCookie().map((l) => l.split(";")[0]!).join("; ");
+  server.cookie = first.headers
+    .getSetCookie()
+    .map((l) => l.split(";")[0]!)
+    .join("; ");
   if (NODE_APPS.includes(server.app as NodeAppName)) {
     await checkNative(server, base);
     return;
@@ -150,7 +162,8 @@ async function checkNative(server: Server, base: string): Promise<void> {
   const problems: string[] = [];
   if (reads.some((r) => r.cookies.length > 0)) problems.push(`a read-only visit sent ${reads.flatMap((r) => r.cookies).join(" / ")}`);
   if (reads[1]!.body !== String(c0)) problems.push(`read-only visits answered ${reads.map((r) => r.body).join(", ")}`);
-  for (const w of [w1, w2]) if (!w.cookies.some((c) => /max-age|expires/i.test(c))) problems.push(`a write visit sent no persistent cookie (${w.cookies.join(" / ") || "nothing"})`);
+  for (const w of [w1, w2])
+    if (!w.cookies.some((c) => /max-age|expires/i.test(c))) problems.push(`a write visit sent no persistent cookie (${w.cookies.join(" / ") || "nothing"})`);
   // Server-side state advances with every write; a cookie sent again is read again.
   const expected = [c0 + 1, serverSide ? c0 + 2 : c0 + 1, serverSide ? c0 + 2 : c0].map(String);
   const got = [w1.body, w2.body, after.body];
@@ -258,7 +271,8 @@ function loadAverage(): string {
 
 function versionOf(runtime: string): string {
   if (runtime === "node") return `Node ${process.version}`;
-  if (runtime === "node-native") return `Node ${process.version}, node:http and Express 5${bundled ? " (servers bundled by esbuild, no tsx)" : " (servers through tsx)"}`;
+  if (runtime === "node-native")
+    return `Node ${process.version}, node:http and Express 5${bundled ? " (servers bundled by esbuild, no tsx)" : " (servers through tsx)"}`;
   const r = spawnSync(bun, ["--version"], { encoding: "utf8" });
   return `Bun ${r.stdout.trim()}`;
 }
@@ -283,7 +297,9 @@ for (const runtime of runtimes) {
     }
     const targets = scenarios.flatMap((scenario) => servers.map((server) => ({ server, scenario })));
     const keyOf = (app: AppName, scenario: Scenario): string => `${app} ${scenario}`;
-    const results = new Map<string, AppResult>(targets.map(({ server: { app }, scenario }) => [keyOf(app, scenario), { app, scenario, rps: [], cpuUs: [], p50: [], p99: [] }]));
+    const results = new Map<string, AppResult>(
+      targets.map(({ server: { app }, scenario }) => [keyOf(app, scenario), { app, scenario, rps: [], cpuUs: [], p50: [], p99: [] }]),
+    );
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so no app always runs first.
       const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
@@ -295,10 +311,22 @@ for (const runtime of runtimes) {
         entry.cpuUs!.push(r.cpuUs);
         entry.p50.push(r.p50);
         entry.p99.push(r.p99);
-        log(`${runtime} round ${round + 1}/${rounds} ${s.app} ${scenario}: ${Math.round(r.rps)} req/s, ${r.cpuUs.toFixed(0)} µs server CPU per request (p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.seconds.toFixed(1)} s)`);
+        log(
+          `${runtime} round ${round + 1}/${rounds} ${s.app} ${scenario}: ${Math.round(r.rps)} req/s, ${r.cpuUs.toFixed(0)} µs server CPU per request (p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.seconds.toFixed(1)} s)`,
+        );
       }
     }
-    const run: HttpRun = { runtime, version: versionOf(runtime), loadAverage: loadAverage(), client, requests: requestsFor(runtime), duration, connections, date: new Date().toISOString(), results: [...results.values()] };
+    const run: HttpRun = {
+      runtime,
+      version: versionOf(runtime),
+      loadAverage: loadAverage(),
+      client,
+      requests: requestsFor(runtime),
+      duration,
+      connections,
+      date: new Date().toISOString(),
+      results: [...results.values()],
+    };
     mkdirSync("bench/results", { recursive: true });
     writeFileSync(`bench/results/http-${runtime}${runtime === "node-native" && bundled ? "-bundled" : ""}.json`, `${JSON.stringify(run, null, 1)}\n`);
     all.push(run);

@@ -38,7 +38,9 @@ export function writeSection(name: "micro" | "http" | "scale", body: string): vo
 }
 
 export function loadResults(): RunResult[] {
-  return RUNTIMES.filter((r) => existsSync(`bench/results/micro-${r}.json`)).map((r) => JSON.parse(readFileSync(`bench/results/micro-${r}.json`, "utf8")) as RunResult);
+  return RUNTIMES.filter((r) => existsSync(`bench/results/micro-${r}.json`)).map(
+    (r) => JSON.parse(readFileSync(`bench/results/micro-${r}.json`, "utf8")) as RunResult,
+  );
 }
 
 interface TargetCheck {
@@ -109,7 +111,11 @@ function sealedTargets(run: RunResult, label: (id: string) => string): TargetChe
     const peerRaw = cell(run, peer, "small", "full", 1)?.median;
     if (peerNet === undefined || peerRaw === undefined) continue;
     const r = peerNet / sealedNet;
-    out.push({ label: `sealed, full cycle, small: >= 4x faster than ${label(peer)}`, value: `${fmtRatio(r)} net (${fmtRatio(peerRaw / sealedRaw)} raw)`, met: r >= 4 });
+    out.push({
+      label: `sealed, full cycle, small: >= 4x faster than ${label(peer)}`,
+      value: `${fmtRatio(r)} net (${fmtRatio(peerRaw / sealedRaw)} raw)`,
+      met: r >= 4,
+    });
   }
   const wsNet = net(run, "websession-signed", "small", "full", 1);
   if (wsNet !== undefined) {
@@ -187,7 +193,7 @@ function sizeTable(run: RunResult, size: Size): string[] {
 export function microSection(runs: RunResult[], machine: string): string {
   const out: string[] = ["## Micro-benchmarks: one request through each library, in one process per runtime", ""];
   out.push(
-    "Every contender handles the same request: a `Request` in, the handler's `new Response(\"ok\")` out, with the",
+    'Every contender handles the same request: a `Request` in, the handler\'s `new Response("ok")` out, with the',
     "session read (verify + decode), written (encode + sign + `Set-Cookie`), or both with one field changed (the",
     "**full cycle**). Before anything is timed, each contender proves in the same process that its cookie round-trips",
     "and that tampered cookies (a changed character at the start, middle, signature and key id, and a truncated one)",

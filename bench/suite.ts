@@ -46,7 +46,11 @@ const sampler: Sampler = async (run, concurrency, budgetMs) => {
 const contenders: Contender[] = await webContenders();
 try {
   // The Node-only reference needs node:crypto (present on Node, Deno and Bun).
-  contenders.splice(contenders.findIndex((c) => c.kind === "baseline"), 0, (await import("./native.ts")).cookieSignature);
+  contenders.splice(
+    contenders.findIndex((c) => c.kind === "baseline"),
+    0,
+    (await import("./native.ts")).cookieSignature,
+  );
 } catch (error) {
   log(`skip  cookie-signature: ${(error as Error).message}`);
 }
@@ -78,7 +82,11 @@ const contendersOut = [...prepared.contenders];
 if (info.runtime === "node" && (args.only === undefined || args.only.includes("websession-flask") || args.only.includes("flask-python"))) {
   log("timing Flask's own serializer (bench/flask_serializer.py)");
   const flask = flaskContender({ rounds: args.rounds, budgetMs: args.budgetMs, sizes: args.sizes });
-  contendersOut.splice(contendersOut.findIndex((c) => c.kind === "baseline"), 0, flask.info);
+  contendersOut.splice(
+    contendersOut.findIndex((c) => c.kind === "baseline"),
+    0,
+    flask.info,
+  );
   Object.assign(results, flask.results);
 }
 

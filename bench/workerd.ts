@@ -83,7 +83,9 @@ try {
       return 0;
     }
   };
-  log(`workerd ${workerdVersion} (miniflare ${miniflareVersion}), pid ${pids.join(", ") || "?"}; ${prepared.tasks.length} tasks x ${args.rounds} rounds, ${args.budgetMs} ms each`);
+  log(
+    `workerd ${workerdVersion} (miniflare ${miniflareVersion}), pid ${pids.join(", ") || "?"}; ${prepared.tasks.length} tasks x ${args.rounds} rounds, ${args.budgetMs} ms each`,
+  );
   const { results, rounds } = await runRounds(
     prepared.tasks,
     async (key, budget) => {
@@ -97,7 +99,7 @@ try {
       warmupMs: args.warmupMs,
       log,
       beforeRound: () => waitForQuiet((path) => readFileSync(path, "utf8"), log, 0.2, Number(args.rest["max-wait"] ?? 180) * 1000),
-  maxOthers: Number(args.rest["max-others"] ?? 0.3),
+      maxOthers: Number(args.rest["max-others"] ?? 0.3),
       meter: othersMeter(
         (path) => readFileSync(path, "utf8"),
         () => {

@@ -125,7 +125,8 @@ async function inspect(args: string[]): Promise<number> {
   if (positional.length !== 1) throw new UsageError("inspect needs exactly one cookie");
   const name = flags.get("name")?.at(-1) ?? "session";
   const given = flags.get("format")?.at(-1);
-  if (given !== undefined && !FORMATS.includes(given as SessionFormat)) throw new UsageError(`--format must be signed, sealed or flask, got ${JSON.stringify(given)}`);
+  if (given !== undefined && !FORMATS.includes(given as SessionFormat))
+    throw new UsageError(`--format must be signed, sealed or flask, got ${JSON.stringify(given)}`);
   const lifetime = Number(flags.get("lifetime")?.at(-1) ?? 31 * 24 * 3600);
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw new UsageError("--lifetime needs whole seconds");
   const token = extractToken(positional[0]!, name);
@@ -140,7 +141,8 @@ async function inspect(args: string[]): Promise<number> {
   };
 
   if (format === "unknown") {
-    report.note = "not a websession or Flask session cookie: none of signed (body.kid.signature), sealed (v1.kid.salt.iv.ciphertext), flask ([.]payload.timestamp.signature) or a store id (43 base64url characters)";
+    report.note =
+      "not a websession or Flask session cookie: none of signed (body.kid.signature), sealed (v1.kid.salt.iv.ciphertext), flask ([.]payload.timestamp.signature) or a store id (43 base64url characters)";
     return finish(report, flags, 1);
   }
   if (format === "store id") {
@@ -314,7 +316,8 @@ function plain(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((item) => plain(item, depth + 1));
   if (typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, key, { value: plain(item, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [key, item] of Object.entries(value))
+    Object.defineProperty(copy, key, { value: plain(item, depth + 1), enumerable: true, writable: true, configurable: true });
   return copy;
 }
 
@@ -356,7 +359,9 @@ function extractToken(input: string, name: string): string {
 const MAX_DATE_SECONDS = 8.64e12;
 
 function iso(seconds: number): string {
-  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_DATE_SECONDS ? new Date(seconds * 1000).toISOString() : `out of range (${seconds} seconds since 1970)`;
+  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_DATE_SECONDS
+    ? new Date(seconds * 1000).toISOString()
+    : `out of range (${seconds} seconds since 1970)`;
 }
 
 async function run(): Promise<void> {

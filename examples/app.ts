@@ -100,7 +100,9 @@ export function logOut(session: Session<Data>): void {
 }
 
 function home(session: Session<Data>): string {
-  const flashes = session.flashes({ withCategories: true }).map(([category, message]) => `<p class="flash ${escape(category)}" role="status">${escape(message)}</p>`);
+  const flashes = session
+    .flashes({ withCategories: true })
+    .map(([category, message]) => `<p class="flash ${escape(category)}" role="status">${escape(message)}</p>`);
   const user = session.get("user");
   const body =
     user === undefined

@@ -47,13 +47,17 @@ export function demoOptions(secret: string, store: SessionStore | undefined): { 
 export async function sessionsPage(accounts: Accounts | undefined, session: Session<Data>): Promise<string> {
   const user = session.get("user");
   if (user === undefined) return `<p id="status">You are not logged in.</p><p><a href="/login">Log in</a></p>`;
-  if (accounts === undefined) return `<p>This server runs without an index of sessions by user (its store has none), so they cannot be listed here.</p><p><a href="/">Home</a></p>`;
+  if (accounts === undefined)
+    return `<p>This server runs without an index of sessions by user (its store has none), so they cannot be listed here.</p><p><a href="/">Home</a></p>`;
   if (accounts.kind === "cookie") {
     return `<p>Your session lives in a signed cookie, in each browser that holds one: websession cannot list them.
 Signing out everywhere ends every one of them within ${CHECK_EVERY} seconds (this one at once).</p>
 ${button("/sessions/everywhere", "Sign out everywhere")}<p><a href="/">Home</a></p>`;
   }
-  const flashes = session.flashes().map((message) => `<p class="flash" role="status">${escape(message)}</p>`).join("");
+  const flashes = session
+    .flashes()
+    .map((message) => `<p class="flash" role="status">${escape(message)}</p>`)
+    .join("");
   const current = accounts.api.handleOf(session);
   const rows = (await accounts.api.list(user)).map((s) => {
     const here = s.handle === current;

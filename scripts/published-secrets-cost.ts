@@ -23,7 +23,16 @@ const emptyTable: Plugin = {
 };
 
 async function bundleSize(entry: string, plugins: Plugin[]): Promise<{ raw: number; gzip: number }> {
-  const result = await build({ entryPoints: [entry], bundle: true, minify: true, format: "esm", platform: "neutral", write: false, plugins, logLevel: "silent" });
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "neutral",
+    write: false,
+    plugins,
+    logLevel: "silent",
+  });
   const bytes = result.outputFiles[0]!.contents;
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }

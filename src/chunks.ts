@@ -19,7 +19,6 @@ import { SessionError } from "./errors.ts";
  */
 export const MAX_CHUNKS = 3;
 
-
 /** One cookie to write: a chunk name and its part of the token. */
 export interface ChunkCookie {
   readonly name: string;

@@ -81,7 +81,8 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
   }
   const o = options ?? {};
   for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.has(key)) throw new TypeError(`option cookie.${key} is unknown${suggestOption(key, COOKIE_ALIASES, OPTION_KEYS)}; valid keys: ${[...OPTION_KEYS].join(", ")}`);
+    if (!OPTION_KEYS.has(key))
+      throw new TypeError(`option cookie.${key} is unknown${suggestOption(key, COOKIE_ALIASES, OPTION_KEYS)}; valid keys: ${[...OPTION_KEYS].join(", ")}`);
   }
   const name = o.name ?? defaultName;
   if (typeof name !== "string" || !TOKEN.test(name)) {
@@ -105,7 +106,9 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
   }
   const path = o.path ?? "/";
   if (typeof path !== "string" || !path.startsWith("/") || path.length > MAX_ATTRIBUTE_LENGTH || !PATH_VALUE.test(path)) {
-    throw new TypeError(`option cookie.path is invalid: ${describe(path)}; it must start with "/", contain no ";" or control characters, and not end in a space`);
+    throw new TypeError(
+      `option cookie.path is invalid: ${describe(path)}; it must start with "/", contain no ";" or control characters, and not end in a space`,
+    );
   }
   const secure = o.secure === "auto" ? undefined : o.secure;
   if (secure !== undefined && typeof secure !== "boolean") {
@@ -119,11 +122,15 @@ export function resolveCookieOptions(options: CookieOptions | undefined, default
 
   // Secure is forced (never "auto") where a browser would otherwise refuse the cookie.
   let resolvedSecure: boolean | "auto" = secure ?? "auto";
-  const needsSecure =
-    name.startsWith("__Host-") ? "a __Host- name" :
-    name.startsWith("__Secure-") ? "a __Secure- name" :
-    sameSite === "None" ? "sameSite: \"None\"" :
-    partitioned ? "partitioned: true" : undefined;
+  const needsSecure = name.startsWith("__Host-")
+    ? "a __Host- name"
+    : name.startsWith("__Secure-")
+      ? "a __Secure- name"
+      : sameSite === "None"
+        ? 'sameSite: "None"'
+        : partitioned
+          ? "partitioned: true"
+          : undefined;
   if (needsSecure !== undefined) {
     if (secure === false) throw new TypeError(`option cookie.secure is false, but ${needsSecure} requires Secure; remove secure: false`);
     resolvedSecure = true;

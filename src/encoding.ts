@@ -110,7 +110,10 @@ export function base64urlDecodeBytes(src: Uint8Array, start: number, end: number
   let i = start;
   const full = end - rem;
   for (; i < full; i += 4) {
-    const a = DECODE[src[i]!]!, b = DECODE[src[i + 1]!]!, c = DECODE[src[i + 2]!]!, d = DECODE[src[i + 3]!]!;
+    const a = DECODE[src[i]!]!,
+      b = DECODE[src[i + 1]!]!,
+      c = DECODE[src[i + 2]!]!,
+      d = DECODE[src[i + 3]!]!;
     if ((a | b | c | d) < 0) return null;
     const v = (a << 18) | (b << 12) | (c << 6) | d;
     out[o] = v >> 16;
@@ -119,11 +122,14 @@ export function base64urlDecodeBytes(src: Uint8Array, start: number, end: number
     o += 3;
   }
   if (rem === 2) {
-    const a = DECODE[src[i]!]!, b = DECODE[src[i + 1]!]!;
+    const a = DECODE[src[i]!]!,
+      b = DECODE[src[i + 1]!]!;
     if ((a | b) < 0 || (b & 15) !== 0) return null;
     out[o] = (a << 2) | (b >> 4);
   } else if (rem === 3) {
-    const a = DECODE[src[i]!]!, b = DECODE[src[i + 1]!]!, c = DECODE[src[i + 2]!]!;
+    const a = DECODE[src[i]!]!,
+      b = DECODE[src[i + 1]!]!,
+      c = DECODE[src[i + 2]!]!;
     if ((a | b | c) < 0 || (c & 3) !== 0) return null;
     out[o] = (a << 2) | (b >> 4);
     out[o + 1] = ((b & 15) << 4) | (c >> 2);

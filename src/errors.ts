@@ -8,13 +8,7 @@
  * - `already_committed`: the session was changed after its response was committed.
  * - `invalid_data`: the session data does not match the `schema` option; nothing was written.
  */
-export type SessionErrorCode =
-  | "weak_secret"
-  | "cookie_too_large"
-  | "unserializable"
-  | "store_unavailable"
-  | "already_committed"
-  | "invalid_data";
+export type SessionErrorCode = "weak_secret" | "cookie_too_large" | "unserializable" | "store_unavailable" | "already_committed" | "invalid_data";
 
 /** Why a cookie was turned into a fresh session; passed to the `onInvalid` hook. */
 export type InvalidReason =
@@ -76,5 +70,8 @@ export function suggestOption(key: string, aliases: Readonly<Record<string, stri
  * nothing can forge a log line or drive a terminal.
  */
 export function safeText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -140,7 +140,27 @@ const FORMATS: readonly SessionFormat[] = ["signed", "sealed", "flask"];
 const UNCHUNKABLE: Readonly<Record<string, string>> = {
   flask: "Flask reads only the one cookie named by SESSION_COOKIE_NAME, so it could not read a session split over several cookies",
 };
-const KEYS = new Set(["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "onError", "unsafeAllowWeakSecret", "owner", "track", "token", "revocation", ...SCHEMA_KEYS, ...HOOK_KEYS]);
+const KEYS = new Set([
+  "secret",
+  "format",
+  "oversize",
+  "cookie",
+  "lifetime",
+  "absoluteLifetime",
+  "refresh",
+  "now",
+  "onInvalid",
+  "store",
+  "storeTimeout",
+  "onError",
+  "unsafeAllowWeakSecret",
+  "owner",
+  "track",
+  "token",
+  "revocation",
+  ...SCHEMA_KEYS,
+  ...HOOK_KEYS,
+]);
 // Names other session libraries use for these options (express-session, cookie-session,
 // iron-session, Flask, React Router, @hono/session), so a port fails with the right name.
 const OPTION_ALIASES: Readonly<Record<string, string>> = {
@@ -155,7 +175,7 @@ const OPTION_ALIASES: Readonly<Record<string, string>> = {
   secrets: "secret (a string, or an array of them: current first)",
   keys: "secret (a string, or an array of them: current first)",
   secretKey: "secret",
-  encryptionKey: "secret (with format: \"sealed\")",
+  encryptionKey: 'secret (with format: "sealed")',
   cookieName: "cookie.name",
   name: "cookie.name",
   cookieOptions: "cookie",
@@ -168,9 +188,9 @@ const OPTION_ALIASES: Readonly<Record<string, string>> = {
   rolling: "refresh",
   resave: "refresh",
   refreshEachRequest: "refresh",
-  encrypt: "format: \"sealed\"",
-  encrypted: "format: \"sealed\"",
-  signed: "format: \"signed\" (the default)",
+  encrypt: 'format: "sealed"',
+  encrypted: 'format: "sealed"',
+  signed: 'format: "signed" (the default)',
   serializer: "format",
   storage: "store",
   timeout: "storeTimeout (milliseconds), or lifetime (seconds)",
@@ -193,7 +213,9 @@ export function resolveOptions(options: SessionsOptions<any>): ResolvedOptions {
   const oversize = options.oversize ?? "error";
   if (oversize !== "error" && oversize !== "chunk") throw new TypeError(`option oversize is invalid: ${describe(oversize)}; use "error" or "chunk"`);
   if (oversize === "chunk" && typeof format === "string" && Object.hasOwn(UNCHUNKABLE, format)) {
-    throw new TypeError(`option oversize: "chunk" cannot be used with format: "${format}": ${UNCHUNKABLE[format]}; keep the session under 4096 bytes, or use a server-side store`);
+    throw new TypeError(
+      `option oversize: "chunk" cannot be used with format: "${format}": ${UNCHUNKABLE[format]}; keep the session under 4096 bytes, or use a server-side store`,
+    );
   }
   if (!FORMATS.includes(format)) throw new TypeError(`option format is invalid: ${describe(format)}; use ${FORMATS.map((f) => `"${f}"`).join(" or ")}`);
   const allowWeak = options.unsafeAllowWeakSecret ?? false;
@@ -205,7 +227,10 @@ export function resolveOptions(options: SessionsOptions<any>): ResolvedOptions {
     } catch (error) {
       // Sharing sessions with Flask means using its existing SECRET_KEY, weak or not: say how.
       if (format !== "flask" || !(error instanceof SessionError)) throw error;
-      throw new SessionError(error.code, `${error.message}. To share sessions with a Flask app whose SECRET_KEY fails this policy, set unsafeAllowWeakSecret: true, and replace that key soon (new key first, the old one as a fallback until its cookies expire)`);
+      throw new SessionError(
+        error.code,
+        `${error.message}. To share sessions with a Flask app whose SECRET_KEY fails this policy, set unsafeAllowWeakSecret: true, and replace that key soon (new key first, the old one as a fallback until its cookies expire)`,
+      );
     }
   } else {
     // The escape hatch is loud at every start-up (security bar, secret policy rule 8).
@@ -213,7 +238,9 @@ export function resolveOptions(options: SessionsOptions<any>): ResolvedOptions {
       try {
         checkSecretPolicy(s, secrets.length > 1 ? `secret[${i}]` : "the secret");
       } catch (error) {
-        console.warn(`websession: WARNING: unsafeAllowWeakSecret is on and ${(error as Error).message}. Anyone holding one cookie can try to guess a weak key offline; replace it.`);
+        console.warn(
+          `websession: WARNING: unsafeAllowWeakSecret is on and ${(error as Error).message}. Anyone holding one cookie can try to guess a weak key offline; replace it.`,
+        );
       }
     });
   }
@@ -221,7 +248,9 @@ export function resolveOptions(options: SessionsOptions<any>): ResolvedOptions {
   const lifetime = seconds("lifetime", options.lifetime ?? 31 * DAY);
   const absoluteLifetime = options.absoluteLifetime === undefined ? undefined : seconds("absoluteLifetime", options.absoluteLifetime);
   if (absoluteLifetime !== undefined && format === "flask") {
-    throw new TypeError(`option absoluteLifetime cannot be enforced with format: "flask": Flask's cookie carries one timestamp (its last write), not the creation time; remove absoluteLifetime, or use format "signed" or "sealed"`);
+    throw new TypeError(
+      `option absoluteLifetime cannot be enforced with format: "flask": Flask's cookie carries one timestamp (its last write), not the creation time; remove absoluteLifetime, or use format "signed" or "sealed"`,
+    );
   }
   const refresh = options.refresh ?? true;
   if (typeof refresh !== "boolean") {
@@ -239,7 +268,9 @@ export function resolveOptions(options: SessionsOptions<any>): ResolvedOptions {
     throw new TypeError(`option format: "${format}" applies to cookie sessions; with option store the cookie holds only a random id, so remove format`);
   }
   if (store !== undefined && oversize === "chunk") {
-    throw new TypeError(`option oversize: "chunk" applies to cookie sessions; with option store the cookie holds only a random id and the data can be as large as the store allows, so remove oversize`);
+    throw new TypeError(
+      `option oversize: "chunk" applies to cookie sessions; with option store the cookie holds only a random id and the data can be as large as the store allows, so remove oversize`,
+    );
   }
   const onError = options.onError;
   if (onError !== undefined && typeof onError !== "function") throw new TypeError(`option onError must be a function, got ${describe(onError)}`);
@@ -255,11 +286,15 @@ export const DEFAULT_STORE_TIMEOUT = 2000;
 function checkStore(value: unknown): SessionStore | undefined {
   if (value === undefined) return undefined;
   const v = value as Partial<Record<keyof SessionStore, unknown>> | null;
-  const missing = typeof v === "object" && v !== null ? (["get", "set", "delete"] as const).filter((m) => typeof v[m] !== "function") : ["get", "set", "delete"];
+  const missing =
+    typeof v === "object" && v !== null ? (["get", "set", "delete"] as const).filter((m) => typeof v[m] !== "function") : ["get", "set", "delete"];
   if (missing.length > 0) {
-    throw new TypeError(`option store must be a SessionStore with get, set and delete methods (missing ${missing.join(", ")}), got ${describe(value)}; use memoryStore(), redisStore() or kvStore()`);
+    throw new TypeError(
+      `option store must be a SessionStore with get, set and delete methods (missing ${missing.join(", ")}), got ${describe(value)}; use memoryStore(), redisStore() or kvStore()`,
+    );
   }
-  if (v!.patch !== undefined && typeof v!.patch !== "function") throw new TypeError(`option store.patch must be a function when present, got ${describe(v!.patch)}`);
+  if (v!.patch !== undefined && typeof v!.patch !== "function")
+    throw new TypeError(`option store.patch must be a function when present, got ${describe(v!.patch)}`);
   const interval = v!.touchInterval;
   if (interval !== undefined && (typeof interval !== "number" || !Number.isInteger(interval) || interval < 0)) {
     throw new RangeError(`option store.touchInterval is invalid: ${describe(interval)}; use whole seconds, 0 or more`);

@@ -90,14 +90,18 @@ export function resolveOwners(owner: unknown, track: unknown, store: SessionStor
     if (track !== undefined) throw new TypeError("option track needs option owner: sessions are tracked per owner; add owner: (data) => data.userId");
     return undefined;
   }
-  if (typeof owner !== "function") throw new TypeError(`option owner must be a function (data) => string | undefined naming the session's owner, got ${describe(owner)}`);
-  if (track !== undefined && (typeof track !== "object" || track === null)) throw new TypeError(`option track must be an object { userAgent?, ip? }, got ${describe(track)}`);
+  if (typeof owner !== "function")
+    throw new TypeError(`option owner must be a function (data) => string | undefined naming the session's owner, got ${describe(owner)}`);
+  if (track !== undefined && (typeof track !== "object" || track === null))
+    throw new TypeError(`option track must be an object { userAgent?, ip? }, got ${describe(track)}`);
   const t = (track ?? {}) as TrackOptions;
   for (const key of Object.keys(t)) {
     if (key !== "userAgent" && key !== "ip") throw new TypeError(`option track.${key} is unknown; valid: userAgent, ip`);
   }
-  if (t.userAgent !== undefined && typeof t.userAgent !== "boolean") throw new TypeError(`option track.userAgent must be a boolean, got ${describe(t.userAgent)}`);
-  if (t.ip !== undefined && typeof t.ip !== "function") throw new TypeError(`option track.ip must be a function (request) => string | undefined, got ${describe(t.ip)}`);
+  if (t.userAgent !== undefined && typeof t.userAgent !== "boolean")
+    throw new TypeError(`option track.userAgent must be a boolean, got ${describe(t.userAgent)}`);
+  if (t.ip !== undefined && typeof t.ip !== "function")
+    throw new TypeError(`option track.ip must be a function (request) => string | undefined, got ${describe(t.ip)}`);
   if (store !== undefined) {
     const index = (store as { owners?: unknown }).owners;
     if (index === undefined) {
@@ -105,10 +109,14 @@ export function resolveOwners(owner: unknown, track: unknown, store: SessionStor
         `option owner needs a store with an owner index (store.owners), and ${storeName(store)} has none (kvStore, durableObjectStore, d1Store and denoKvStore have none yet); use memoryStore(), redisStore() or postgresStore(), or remove owner`,
       );
     }
-    const missing = (["generation", "add", "remove", "list", "revoke"] as const).filter((m) => typeof (index as Record<string, unknown> | null)?.[m] !== "function");
+    const missing = (["generation", "add", "remove", "list", "revoke"] as const).filter(
+      (m) => typeof (index as Record<string, unknown> | null)?.[m] !== "function",
+    );
     if (missing.length > 0) throw new TypeError(`option store.owners must be an OwnerIndex (missing ${missing.join(", ")}), got ${describe(index)}`);
   } else if (!revocable) {
-    throw new TypeError(`option owner with cookie sessions needs option revocation: { store, checkEvery } (a store of per-owner generations), or a server-side store`);
+    throw new TypeError(
+      `option owner with cookie sessions needs option revocation: { store, checkEvery } (a store of per-owner generations), or a server-side store`,
+    );
   }
   if (t.userAgent !== undefined || t.ip !== undefined) {
     if (store === undefined) throw new TypeError("option track applies to server-side stores (a cookie cannot carry another device's details); remove track");
@@ -178,7 +186,12 @@ export interface OwnerTracker {
 const NOTHING: OwnerStep = { set: {}, delete: [], after: async () => true };
 
 /** The owner side of the store engine: `call` runs a store call under a deadline. */
-export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config: Lifetimes & { readonly storeTimeout: number; readonly now: () => number }, call: StoreCall): OwnerTracker {
+export function ownerTracker(
+  owners: ResolvedOwners,
+  store: SessionStore,
+  config: Lifetimes & { readonly storeTimeout: number; readonly now: () => number },
+  call: StoreCall,
+): OwnerTracker {
   const index = store.owners!;
 
   function tracked(session: Session<any>): StoreRecord {
@@ -219,7 +232,14 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
     return call(deadline, "owners.generation", () => index.generation(owner));
   }
 
-  async function forRecord(session: Session<any>, state: SessionState, loaded: OwnedFields | undefined, nowS: number, ttl: number, deadline: number): Promise<OwnerStep> {
+  async function forRecord(
+    session: Session<any>,
+    state: SessionState,
+    loaded: OwnedFields | undefined,
+    nowS: number,
+    ttl: number,
+    deadline: number,
+  ): Promise<OwnerStep> {
     const owner = ownerOf(owners, state.data);
     if (owner === undefined) return NOTHING;
     const generation = await generationFor(session, owner, loaded, deadline);
@@ -228,7 +248,15 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
     return { set, delete: [], after: indexer(owner, generation, expires, deadline) };
   }
 
-  async function forPatch(session: Session<any>, state: SessionState, loaded: OwnedFields, cleared: boolean, nowS: number, ttl: number, deadline: number): Promise<OwnerStep> {
+  async function forPatch(
+    session: Session<any>,
+    state: SessionState,
+    loaded: OwnedFields,
+    cleared: boolean,
+    nowS: number,
+    ttl: number,
+    deadline: number,
+  ): Promise<OwnerStep> {
     const owner = ownerOf(owners, state.data);
     if (owner === undefined) {
       if (loaded.o === undefined) return NOTHING;
@@ -282,7 +310,8 @@ export function ownerTracker(owners: ResolvedOwners, store: SessionStore, config
   }
 
   function checkOwner(owner: unknown): string {
-    if (typeof owner !== "string" || owner.length === 0 || owner.length > MAX_OWNER) throw new TypeError(`owner must be a non-empty string of at most ${MAX_OWNER} characters, got ${describe(owner)}`);
+    if (typeof owner !== "string" || owner.length === 0 || owner.length > MAX_OWNER)
+      throw new TypeError(`owner must be a non-empty string of at most ${MAX_OWNER} characters, got ${describe(owner)}`);
     return owner;
   }
 

@@ -32,10 +32,7 @@ export interface Facts {
  * - `refresh`: only re-issue the cookie with a new expiry (a store touches its record).
  */
 export type Decision =
-  | { readonly action: "none" }
-  | { readonly action: "delete" }
-  | { readonly action: "write"; readonly rotate: boolean }
-  | { readonly action: "refresh" };
+  { readonly action: "none" } | { readonly action: "delete" } | { readonly action: "write"; readonly rotate: boolean } | { readonly action: "refresh" };
 
 const NONE: Decision = { action: "none" };
 const DELETE: Decision = { action: "delete" };

@@ -49,26 +49,37 @@ const UNLISTABLE =
   "sessions.list and revoke(owner, handle) are not available for stateless cookies (format signed or sealed with option revocation): each cookie lives only in the browser that holds it, so there is nothing to list or to name; revokeAll(owner) works, or use a server-side store (memoryStore(), redisStore(), postgresStore()) to list sessions and revoke one";
 
 /** Validates the `revocation` option against the rest of the configuration. */
-export function resolveRevocation(value: unknown, context: { format: string; store: unknown; lifetime: number; owner: unknown }): ResolvedRevocation | undefined {
+export function resolveRevocation(
+  value: unknown,
+  context: { format: string; store: unknown; lifetime: number; owner: unknown },
+): ResolvedRevocation | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null) throw new TypeError(`option revocation must be an object { store, checkEvery }, got ${describe(value)}`);
   for (const key of Object.keys(value)) {
     if (key !== "store" && key !== "checkEvery") throw new TypeError(`option revocation.${key} is unknown; valid: store, checkEvery`);
   }
   if (context.store !== undefined) {
-    throw new TypeError("option revocation applies to cookie sessions; with option store, revoke and revokeAll end sessions directly through the store's owner index, so remove revocation");
+    throw new TypeError(
+      "option revocation applies to cookie sessions; with option store, revoke and revokeAll end sessions directly through the store's owner index, so remove revocation",
+    );
   }
   if (context.format === "flask") {
-    throw new TypeError('option revocation cannot be used with format: "flask": Flask must still read the cookie, and a revocable cookie carries an extra key it does not know; use format "signed" or "sealed"');
+    throw new TypeError(
+      'option revocation cannot be used with format: "flask": Flask must still read the cookie, and a revocable cookie carries an extra key it does not know; use format "signed" or "sealed"',
+    );
   }
   if (context.owner === undefined) throw new TypeError("option revocation needs option owner: (data) => data.userId, naming whose session a cookie is");
   const { store, checkEvery } = value as Partial<RevocationOptions>;
   const missing = (["generation", "add", "revoke"] as const).filter((m) => typeof (store as Record<string, unknown> | null | undefined)?.[m] !== "function");
   if (missing.length > 0) {
-    throw new TypeError(`option revocation.store must be an owner index (missing ${missing.join(", ")}), got ${describe(store)}; use memoryStore().owners, redisStore({ client }).owners or postgresStore({ client }).owners`);
+    throw new TypeError(
+      `option revocation.store must be an owner index (missing ${missing.join(", ")}), got ${describe(store)}; use memoryStore().owners, redisStore({ client }).owners or postgresStore({ client }).owners`,
+    );
   }
   if (typeof checkEvery !== "number" || !Number.isInteger(checkEvery) || checkEvery < 0 || checkEvery >= context.lifetime) {
-    throw new RangeError(`option revocation.checkEvery is invalid: ${describe(checkEvery)}; use whole seconds from 0 (every request) to below lifetime (${context.lifetime}): the longest a revoked cookie keeps working`);
+    throw new RangeError(
+      `option revocation.checkEvery is invalid: ${describe(checkEvery)}; use whole seconds from 0 (every request) to below lifetime (${context.lifetime}): the longest a revoked cookie keeps working`,
+    );
   }
   return { store: store!, checkEvery };
 }
@@ -92,7 +103,11 @@ export interface Revocation {
 }
 
 /** The revocation side of cookie mode. */
-export function revocation(settings: ResolvedRevocation, owners: ResolvedOwners, config: { readonly lifetime: number; readonly storeTimeout: number; readonly now: () => number }): Revocation {
+export function revocation(
+  settings: ResolvedRevocation,
+  owners: ResolvedOwners,
+  config: { readonly lifetime: number; readonly storeTimeout: number; readonly now: () => number },
+): Revocation {
   const { store, checkEvery } = settings;
   const stamps = new WeakMap<Session<any>, Stamp>();
 
@@ -116,12 +131,19 @@ export function revocation(settings: ResolvedRevocation, owners: ResolvedOwners,
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, fail) => {
-      timer = setTimeout(() => fail(new SessionError("store_unavailable", `the revocation store did not answer ${operation} within ${config.storeTimeout} ms; failing closed`)), config.storeTimeout);
+      timer = setTimeout(
+        () => fail(new SessionError("store_unavailable", `the revocation store did not answer ${operation} within ${config.storeTimeout} ms; failing closed`)),
+        config.storeTimeout,
+      );
     });
     const settled = pending.then(
       (value) => value,
       (error: unknown) => {
-        throw new SessionError("store_unavailable", `the revocation store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`, { cause: error });
+        throw new SessionError(
+          "store_unavailable",
+          `the revocation store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`,
+          { cause: error },
+        );
       },
     );
     return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
@@ -188,10 +210,13 @@ export function revocation(settings: ResolvedRevocation, owners: ResolvedOwners,
       throw new TypeError(UNLISTABLE);
     },
     async revokeAll(owner, options) {
-      if (typeof owner !== "string" || owner.length === 0 || owner.length > 256) throw new TypeError(`owner must be a non-empty string of at most 256 characters, got ${describe(owner)}`);
+      if (typeof owner !== "string" || owner.length === 0 || owner.length > 256)
+        throw new TypeError(`owner must be a non-empty string of at most 256 characters, got ${describe(owner)}`);
       const except = options?.except;
       if (except !== undefined && sessionInternals(except).committed) {
-        throw new TypeError("revokeAll(owner, { except: session }) must run before the session's response is committed: the kept session's cookie is re-issued under the new generation");
+        throw new TypeError(
+          "revokeAll(owner, { except: session }) must run before the session's response is committed: the kept session's cookie is re-issued under the new generation",
+        );
       }
       const nowS = seconds();
       const { generation: next } = await call("owners.revoke", () => store.revoke(owner, STATELESS_ENTRY));

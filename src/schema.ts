@@ -23,7 +23,7 @@ type Leaf = string | number | boolean | null | undefined;
  */
 export type CarriedBy<Data, Format extends SessionFormat> = [Data] extends [Storable<Data, Format>]
   ? unknown
-  : { readonly "Data holds a value this format cannot carry (a function, symbol, Map or Set; a Date, bigint or Uint8Array outside format: \"flask\")": never };
+  : { readonly 'Data holds a value this format cannot carry (a function, symbol, Map or Set; a Date, bigint or Uint8Array outside format: "flask")': never };
 
 /** Options of `createSessions<Data>` or an adapter, with the values `Data` holds checked ({@link CarriedBy}). */
 export type StorableOptions<Data extends object> = SessionsOptions<Data> & CarriedBy<Data, SessionFormat>;
@@ -150,14 +150,18 @@ export function resolveSchema(options: SchemaOptions<any>): ResolvedSchema | und
   if (schema !== undefined) {
     const standard = typeof schema === "object" || typeof schema === "function" ? (schema as Partial<StandardSchemaV1>)?.["~standard"] : undefined;
     if (standard === undefined || standard === null || standard.version !== 1 || typeof standard.validate !== "function") {
-      throw new TypeError(`option schema must be a Standard Schema validator (a Zod or Valibot schema, an ArkType type, ...: an object with "~standard".validate), got ${describe(schema)}`);
+      throw new TypeError(
+        `option schema must be a Standard Schema validator (a Zod or Valibot schema, an ArkType type, ...: an object with "~standard".validate), got ${describe(schema)}`,
+      );
     }
   }
   if (version !== undefined && (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1)) {
     throw new RangeError(`option version is invalid: ${describe(version)}; use a whole number from 1, raised whenever the data's shape changes`);
   }
-  if (migrate !== undefined && typeof migrate !== "function") throw new TypeError(`option migrate must be a function (data, fromVersion) => data, got ${describe(migrate)}`);
-  if (migrate !== undefined && version === undefined) throw new TypeError(`option migrate needs option version: the version the data is migrated to (a whole number from 1)`);
+  if (migrate !== undefined && typeof migrate !== "function")
+    throw new TypeError(`option migrate must be a function (data, fromVersion) => data, got ${describe(migrate)}`);
+  if (migrate !== undefined && version === undefined)
+    throw new TypeError(`option migrate needs option version: the version the data is migrated to (a whole number from 1)`);
   if (schema === undefined && version === undefined) return undefined;
   return { schema: schema as StandardSchemaV1 | undefined, version, migrate };
 }
@@ -189,7 +193,8 @@ export async function prepareData(session: Session<any>, resolved: ResolvedSchem
   let migrated = false;
   try {
     if (resolved.version !== undefined && from !== resolved.version) {
-      if (typeof from !== "number" || !Number.isSafeInteger(from) || from < 0 || from > resolved.version || resolved.migrate === undefined) return fail(session, reject);
+      if (typeof from !== "number" || !Number.isSafeInteger(from) || from < 0 || from > resolved.version || resolved.migrate === undefined)
+        return fail(session, reject);
       const upgraded = await resolved.migrate(value, from);
       if (typeof upgraded !== "object" || upgraded === null || Array.isArray(upgraded)) return fail(session, reject);
       value = upgraded;
@@ -242,10 +247,17 @@ export async function beforeSave(session: Session<any>, resolved: ResolvedSchema
     try {
       result = await resolved.schema["~standard"].validate(value);
     } catch (error) {
-      throw new SessionError("invalid_data", `the session data could not be validated: the schema threw ${error instanceof Error ? error.message : describe(error)}; nothing was written`, { cause: error });
+      throw new SessionError(
+        "invalid_data",
+        `the session data could not be validated: the schema threw ${error instanceof Error ? error.message : describe(error)}; nothing was written`,
+        { cause: error },
+      );
     }
     if (result.issues !== undefined) {
-      throw new SessionError("invalid_data", `the session data does not match option schema: ${result.issues.slice(0, 3).map(issueText).join("; ")}; fix the value set in the handler. Nothing was written; the previous cookie stays`);
+      throw new SessionError(
+        "invalid_data",
+        `the session data does not match option schema: ${result.issues.slice(0, 3).map(issueText).join("; ")}; fix the value set in the handler. Nothing was written; the previous cookie stays`,
+      );
     }
   }
   if (resolved.version === undefined || state.data.size === 0) return noop;

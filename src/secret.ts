@@ -14,9 +14,26 @@ const MIN_BYTES = 32;
 const MIN_BITS = 128;
 
 const PLACEHOLDERS = [
-  "changeme", "change_me", "change-me", "secret", "password", "example", "your", "replace",
-  "insert", "todo", "xxxx", "placeholder", "default", "dummy", "sample", "not_random",
-  "<", ">", "{", "}",
+  "changeme",
+  "change_me",
+  "change-me",
+  "secret",
+  "password",
+  "example",
+  "your",
+  "replace",
+  "insert",
+  "todo",
+  "xxxx",
+  "placeholder",
+  "default",
+  "dummy",
+  "sample",
+  "not_random",
+  "<",
+  ">",
+  "{",
+  "}",
 ];
 
 /**
@@ -48,7 +65,10 @@ export function checkSecretPolicy(secret: Secret, label: string): void {
     }
     const bits = estimatedBits(secret);
     if (bits < MIN_BITS) {
-      throw new SessionError("weak_secret", `${label} carries about ${Math.floor(bits)} bits, at least ${MIN_BITS} are needed; use a longer random value, or ${fix}`);
+      throw new SessionError(
+        "weak_secret",
+        `${label} carries about ${Math.floor(bits)} bits, at least ${MIN_BITS} are needed; use a longer random value, or ${fix}`,
+      );
     }
   }
 }
@@ -57,10 +77,14 @@ export function checkSecretPolicy(secret: Secret, label: string): void {
 export function normalizeSecrets(value: unknown): Secret[] {
   const list = Array.isArray(value) ? value : [value];
   if (value === undefined || value === null || list.length === 0) {
-    throw new TypeError("option secret is required: a string or Uint8Array of at least 32 random bytes (or an array of them, current first); generate one with `npx websession secret`");
+    throw new TypeError(
+      "option secret is required: a string or Uint8Array of at least 32 random bytes (or an array of them, current first); generate one with `npx websession secret`",
+    );
   }
   if (list.length > MAX_SECRETS) {
-    throw new RangeError(`option secret lists ${list.length} secrets; at most ${MAX_SECRETS} (the current one and ${MAX_SECRETS - 1} fallbacks) are allowed, drop the oldest`);
+    throw new RangeError(
+      `option secret lists ${list.length} secrets; at most ${MAX_SECRETS} (the current one and ${MAX_SECRETS - 1} fallbacks) are allowed, drop the oldest`,
+    );
   }
   const seen = new Set<string>();
   // An index loop, not forEach: a hole in a sparse array ([key, , old]) must be refused here,

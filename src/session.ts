@@ -134,7 +134,10 @@ export class Session<Data extends object = SessionData> {
 
   #write(): SessionState {
     if (this.#i.committed) {
-      throw new SessionError("already_committed", "the session was changed after its response was committed (returned, or on Node its headers sent); change it before that");
+      throw new SessionError(
+        "already_committed",
+        "the session was changed after its response was committed (returned, or on Node its headers sent); change it before that",
+      );
     }
     const state = this.#use();
     this.#i.modified = true;
@@ -315,7 +318,8 @@ export class Session<Data extends object = SessionData> {
   flash(message: string, category = "message"): void {
     // Refused here, where the mistake is: written as is, the next read would reject the whole
     // cookie and log the user out.
-    if (typeof message !== "string") throw new TypeError(`flash(message) takes a string, got ${describeValue(message)}; convert it first (String(value) or JSON.stringify(value))`);
+    if (typeof message !== "string")
+      throw new TypeError(`flash(message) takes a string, got ${describeValue(message)}; convert it first (String(value) or JSON.stringify(value))`);
     this.#write().flashes.push([String(category), message]);
   }
 

@@ -94,7 +94,10 @@ export interface Sessions<Data extends object = SessionData> extends OwnerApi {
    * A store outage answers 503 and a session that cannot be written answers 500, each with one
    * log line (the `onError` option decides otherwise); errors of the handler itself propagate.
    */
-  handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>, options?: HandleOptions<Args>): (request: Request, ...args: Args) => Promise<Response>;
+  handle<Args extends unknown[] = []>(
+    handler: SessionHandler<Data, Args>,
+    options?: HandleOptions<Args>,
+  ): (request: Request, ...args: Args) => Promise<Response>;
   /**
    * Checks the CSRF token of `request` (form field `csrf_token` or header `X-CSRF-Token`)
    * against `session`'s, in constant time. Resolves to `null` when it matches, or to a `403
@@ -137,7 +140,11 @@ export function createSessions<Data extends object = SessionData, Format extends
   const config = resolveOptions(options);
   const reject = invalidReporter(config.onInvalid);
   const mode: Mode<unknown> & { owners?: OwnerApi } = config.store !== undefined ? storeMode(config, config.store, reject) : cookieMode(config, reject);
-  const owners = mode.owners ?? ownerApiUnavailable("sessions.list, revoke and revokeAll need option owner: (data) => data.userId, and a server-side store with an owner index (memoryStore(), redisStore(), postgresStore()), or with cookie sessions option revocation (revokeAll only)");
+  const owners =
+    mode.owners ??
+    ownerApiUnavailable(
+      "sessions.list, revoke and revokeAll need option owner: (data) => data.userId, and a server-side store with an owner index (memoryStore(), redisStore(), postgresStore()), or with cookie sessions option revocation (revokeAll only)",
+    );
   // Option token (tokens.ts): header requests are opened through a view of the request.
   const tokens = tokenTransport(options.token, { cookieName: config.cookie.name, chunked: config.oversize === "chunk", reject });
   const pending = new WeakMap<Session<Data>, Pending>();
@@ -197,7 +204,11 @@ export function createSessions<Data extends object = SessionData, Format extends
     if (!i.accessed) return (p.writes = UNTOUCHED);
     let decision: Decision | undefined;
     const wasNew = i.isNew;
-    const context: SaveContext = { secure: isSecure(p.request), waitUntil: options?.waitUntil, decided: hooks?.notifies === true ? (d) => (decision = d) : undefined };
+    const context: SaveContext = {
+      secure: isSecure(p.request),
+      waitUntil: options?.waitUntil,
+      decided: hooks?.notifies === true ? (d) => (decision = d) : undefined,
+    };
     let undo: (() => void) | undefined;
     try {
       if (schema !== undefined) undo = await beforeSave(session, schema);
@@ -210,7 +221,8 @@ export function createSessions<Data extends object = SessionData, Format extends
     } finally {
       undo?.();
     }
-    if (decision !== undefined && (p.writes.cookies.length > 0 || p.writes.headers !== undefined)) await notify(session, p.request, hooks!, hooksFor(session, decision, wasNew));
+    if (decision !== undefined && (p.writes.cookies.length > 0 || p.writes.headers !== undefined))
+      await notify(session, p.request, hooks!, hooksFor(session, decision, wasNew));
     return p.writes;
   }
 
@@ -236,7 +248,10 @@ export function createSessions<Data extends object = SessionData, Format extends
     return committed;
   }
 
-  function handle<Args extends unknown[] = []>(handler: SessionHandler<Data, Args>, handleOptions?: HandleOptions<Args>): (request: Request, ...args: Args) => Promise<Response> {
+  function handle<Args extends unknown[] = []>(
+    handler: SessionHandler<Data, Args>,
+    handleOptions?: HandleOptions<Args>,
+  ): (request: Request, ...args: Args) => Promise<Response> {
     const commitOptions = handleOptions?.commitOptions;
     return async (request, ...args) => {
       let session: Session<Data>;
@@ -262,7 +277,10 @@ export function createSessions<Data extends object = SessionData, Format extends
   async function upgraded(session: Session<Data>): Promise<undefined> {
     const writes = await save(session);
     if (writes.cookies.length > 0) {
-      warnOnce("upgrade", "websession: the session changed while answering a WebSocket upgrade; the 101 response cannot carry Set-Cookie, so the browser's cookie was not updated. Change the session in an ordinary request.");
+      warnOnce(
+        "upgrade",
+        "websession: the session changed while answering a WebSocket upgrade; the 101 response cannot carry Set-Cookie, so the browser's cookie was not updated. Change the session in an ordinary request.",
+      );
     }
     return undefined;
   }
@@ -274,7 +292,17 @@ export function createSessions<Data extends object = SessionData, Format extends
     return answerSessionError(error, request, config);
   }
 
-  const sessions: Sessions<Data> = { load, save, commit, handle, verifyCsrf, list: owners.list, revoke: owners.revoke, revokeAll: owners.revokeAll, handleOf: owners.handleOf };
+  const sessions: Sessions<Data> = {
+    load,
+    save,
+    commit,
+    handle,
+    verifyCsrf,
+    list: owners.list,
+    revoke: owners.revoke,
+    revokeAll: owners.revokeAll,
+    handleOf: owners.handleOf,
+  };
   errorAnswers.set(sessions, answerError);
   return sessions;
 }

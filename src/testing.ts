@@ -35,10 +35,17 @@ async function mint(options: SessionsOptions, data: object, mintOptions: MintOpt
  * the record is written to that store and the cookie holds its id. Like iron-session's
  * `sealData`, for tests that need a logged-in user without the login flow.
  */
-export async function sessionCookie<Data extends object = SessionData>(options: SessionsOptions, data: Partial<Data>, mintOptions?: MintOptions): Promise<string> {
+export async function sessionCookie<Data extends object = SessionData>(
+  options: SessionsOptions,
+  data: Partial<Data>,
+  mintOptions?: MintOptions,
+): Promise<string> {
   const writes = await mint(options, data, mintOptions);
   const pairs = writes.cookies.filter((c) => c.maxAge !== 0).map((c) => `${c.name}=${c.value}`);
-  if (pairs.length === 0) throw new TypeError("sessionCookie: no cookie was written: give some data (an empty session has no cookie), or, with token.cookie: false, use sessionToken()");
+  if (pairs.length === 0)
+    throw new TypeError(
+      "sessionCookie: no cookie was written: give some data (an empty session has no cookie), or, with token.cookie: false, use sessionToken()",
+    );
   return pairs.join("; ");
 }
 
@@ -46,13 +53,18 @@ export async function sessionCookie<Data extends object = SessionData>(options: 
  * The session token for `data`: the value the session cookie would carry, to send as
  * `Authorization: Bearer <token>` (or the header of option `token`).
  */
-export async function sessionToken<Data extends object = SessionData>(options: SessionsOptions, data: Partial<Data>, mintOptions?: MintOptions): Promise<string> {
+export async function sessionToken<Data extends object = SessionData>(
+  options: SessionsOptions,
+  data: Partial<Data>,
+  mintOptions?: MintOptions,
+): Promise<string> {
   const writes = await mint(options, data, mintOptions);
   const header = writes.headers === undefined ? undefined : Object.values(writes.headers)[0];
   if (header !== undefined) return header;
   const name = resolveCookieOptions(options.cookie).name;
   const cookie = writes.cookies.find((c) => c.name === name);
-  if (cookie === undefined) throw new TypeError("sessionToken: the session was split over several cookies (oversize: \"chunk\"); a token is one value, so keep the test session smaller");
+  if (cookie === undefined)
+    throw new TypeError('sessionToken: the session was split over several cookies (oversize: "chunk"); a token is one value, so keep the test session smaller');
   return cookie.value;
 }
 
@@ -147,7 +159,16 @@ export class CookieJar {
     const host = url.hostname.toLowerCase();
     const secureUrl = isSecureUrl(url);
     const seen = new Set<string>();
-    const parsed: Array<{ name: string; value: string; domain: string | undefined; cookieDomain: string; cookiePath: string; secure: boolean; maxAge: number | undefined; expires: number | undefined }> = [];
+    const parsed: Array<{
+      name: string;
+      value: string;
+      domain: string | undefined;
+      cookieDomain: string;
+      cookiePath: string;
+      secure: boolean;
+      maxAge: number | undefined;
+      expires: number | undefined;
+    }> = [];
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(";");
       const eq = pair!.indexOf("=");
@@ -187,7 +208,16 @@ export class CookieJar {
       const expiresAt = maxAge !== undefined ? this.#now() + maxAge * 1000 : expires;
       const old = index === -1 ? undefined : this.#cookies.splice(index, 1)[0];
       if (expiresAt !== undefined && expiresAt <= this.#now()) continue;
-      this.#cookies.push({ name, value, domain: cookieDomain, hostOnly: domain === undefined, path: cookiePath, secure, expiresAt, order: old?.order ?? this.#order++ });
+      this.#cookies.push({
+        name,
+        value,
+        domain: cookieDomain,
+        hostOnly: domain === undefined,
+        path: cookiePath,
+        secure,
+        expiresAt,
+        order: old?.order ?? this.#order++,
+      });
     }
   }
 
@@ -213,7 +243,9 @@ export class CookieJar {
 
   /** The names of the cookies sent to `url`, sorted. */
   names(options?: JarUrlOptions): string[] {
-    return this.#matching(this.#target(options?.url)).map((c) => c.name).sort();
+    return this.#matching(this.#target(options?.url))
+      .map((c) => c.name)
+      .sort();
   }
 
   /** The value of cookie `name` sent to `url`. */

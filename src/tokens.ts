@@ -83,9 +83,11 @@ export function tokenTransport(
   }
   const header = fieldName("token.header", o.header ?? "authorization");
   const bearer = header === "authorization";
-  if (o.scheme !== undefined && !bearer) throw new TypeError(`option token.scheme applies only to header: "authorization" (got header: ${describe(o.header)}); remove scheme`);
+  if (o.scheme !== undefined && !bearer)
+    throw new TypeError(`option token.scheme applies only to header: "authorization" (got header: ${describe(o.header)}); remove scheme`);
   const schemeOption: unknown = o.scheme ?? "Bearer";
-  if (typeof schemeOption !== "string" || !FIELD_NAME.test(schemeOption)) throw new TypeError(`option token.scheme is invalid: ${describe(schemeOption)}; use a word such as "Bearer"`);
+  if (typeof schemeOption !== "string" || !FIELD_NAME.test(schemeOption))
+    throw new TypeError(`option token.scheme is invalid: ${describe(schemeOption)}; use a word such as "Bearer"`);
   const scheme: string = schemeOption;
   const responseHeader = fieldName("token.responseHeader", o.responseHeader ?? (bearer ? "Set-Auth-Token" : header));
   if (responseHeader.toLowerCase() === "authorization" || responseHeader.toLowerCase() === "www-authenticate") {
@@ -94,7 +96,9 @@ export function tokenTransport(
   const cookie = o.cookie ?? true;
   if (typeof cookie !== "boolean") throw new TypeError(`option token.cookie must be a boolean, got ${describe(cookie)}`);
   if (context.chunked) {
-    throw new TypeError(`option oversize: "chunk" cannot be used with option token: a header carries one token of at most ${MAX_TOKEN} bytes; keep the session small, or use a server-side store`);
+    throw new TypeError(
+      `option oversize: "chunk" cannot be used with option token: a header carries one token of at most ${MAX_TOKEN} bytes; keep the session small, or use a server-side store`,
+    );
   }
   const prefix = `${scheme.toLowerCase()} `;
   const name = context.cookieName;
@@ -144,7 +148,9 @@ export function tokenTransport(
 
 function fieldName(option: string, value: unknown): string {
   if (typeof value !== "string" || !FIELD_NAME.test(value) || RESERVED.has(value.toLowerCase())) {
-    throw new TypeError(`option ${option} is invalid: ${describe(value)}; use a header name such as "authorization" or "x-session-token" (not Cookie or Set-Cookie)`);
+    throw new TypeError(
+      `option ${option} is invalid: ${describe(value)}; use a header name such as "authorization" or "x-session-token" (not Cookie or Set-Cookie)`,
+    );
   }
   return option === "token.header" ? value.toLowerCase() : value;
 }

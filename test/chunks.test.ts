@@ -58,7 +58,9 @@ describe("splitIntoChunks", () => {
     }
     expect(error).toBeInstanceOf(SessionError);
     expect((error as SessionError).code).toBe("cookie_too_large");
-    expect((error as Error).message).toMatch(/needs 12262 bytes of cookie value, over the 12261 bytes that 3 chunk cookies \(session\.0 to session\.2, 4096 bytes of name \+ value each\)/);
+    expect((error as Error).message).toMatch(
+      /needs 12262 bytes of cookie value, over the 12261 bytes that 3 chunk cookies \(session\.0 to session\.2, 4096 bytes of name \+ value each\)/,
+    );
   });
 });
 
@@ -114,7 +116,15 @@ describe("staleCookieNames", () => {
 function browser(format: SessionFormat, options: Partial<SessionsOptions> = {}) {
   const time = clock();
   const reasons: InvalidReason[] = [];
-  const sessions = createSessions({ secret: TEST_SECRET, format, oversize: "chunk", now: time.now, onInvalid: (r) => reasons.push(r), onError: rethrow, ...options });
+  const sessions = createSessions({
+    secret: TEST_SECRET,
+    format,
+    oversize: "chunk",
+    now: time.now,
+    onInvalid: (r) => reasons.push(r),
+    onError: rethrow,
+    ...options,
+  });
   const jar = new CookieJar({ now: time.now });
   async function visit(handler: Handler): Promise<Response> {
     const response = await sessions.handle(handler)(requestWith(jar.header()));
@@ -139,7 +149,7 @@ function tokenIn(jar: CookieJar): string {
   return token;
 }
 
-describe.each(FORMATS)("oversize: \"chunk\" with format %s", (format) => {
+describe.each(FORMATS)('oversize: "chunk" with format %s', (format) => {
   test("a session growing from 1 KB to 12 KB and back: the jar always holds exactly the cookies written", async () => {
     const { visit, jar, reasons } = browser(format);
     const steps: Array<[blobLength: number, names: string[]]> = [
@@ -208,7 +218,8 @@ describe.each(FORMATS)("oversize: \"chunk\" with format %s", (format) => {
     const lines = (await handler(requestWith())).headers.getSetCookie();
     expect(lines.map((l) => l.slice(0, l.indexOf("=")))).toEqual(["theme", "__Host-sid.0", "__Host-sid.1"]);
     const expires = new Date(time.now() + 31 * 24 * 3600 * 1000).toUTCString();
-    for (const line of lines.slice(1)) expect(line.slice(line.indexOf(";"))).toBe(`; Max-Age=2678400; Expires=${expires}; Path=/; Secure; HttpOnly; SameSite=Lax`);
+    for (const line of lines.slice(1))
+      expect(line.slice(line.indexOf(";"))).toBe(`; Max-Age=2678400; Expires=${expires}; Path=/; Secure; HttpOnly; SameSite=Lax`);
     expect(lines[1]!.indexOf(";")).toBe(4096 + 1); // name + "=" + value: a full first chunk
   });
 
@@ -276,7 +287,8 @@ describe.each(FORMATS)("oversize: \"chunk\" with format %s", (format) => {
 
 // The state a fresh session is written with at T0, to measure token lengths with the codec.
 async function measure(format: SessionFormat): Promise<(pad: number) => Promise<number>> {
-  const codec = format === "signed" ? signedCodec([TEST_SECRET], "session", { maxTokenLength: 1e6 }) : sealedCodec([TEST_SECRET], "session", { maxTokenLength: 1e6 });
+  const codec =
+    format === "signed" ? signedCodec([TEST_SECRET], "session", { maxTokenLength: 1e6 }) : sealedCodec([TEST_SECRET], "session", { maxTokenLength: 1e6 });
   await codec.ready;
   return async (pad) => (await codec.encode({ ...emptyState(), data: new Map([["pad", "x".repeat(pad)]]), created: T0 / 1000, lastActive: T0 / 1000 })).length;
 }
@@ -353,8 +365,10 @@ describe.each(FORMATS)("exact boundaries with format %s (SZ-01)", (format) => {
 });
 
 describe("configuration", () => {
-  test("oversize must be \"error\" or \"chunk\"", () => {
-    expect(() => createSessions({ secret: TEST_SECRET, oversize: "split" as never })).toThrow(new TypeError('option oversize is invalid: "split"; use "error" or "chunk"'));
+  test('oversize must be "error" or "chunk"', () => {
+    expect(() => createSessions({ secret: TEST_SECRET, oversize: "split" as never })).toThrow(
+      new TypeError('option oversize is invalid: "split"; use "error" or "chunk"'),
+    );
     expect(() => createSessions({ secret: TEST_SECRET, format: "sealed", oversize: "chunk" })).not.toThrow();
   });
 
@@ -364,7 +378,7 @@ describe("configuration", () => {
     );
   });
 
-  test("without oversize: \"chunk\", chunk cookies are neither read nor deleted", async () => {
+  test('without oversize: "chunk", chunk cookies are neither read nor deleted', async () => {
     const chunked = browser("signed");
     await chunked.visit((_r, s) => (s.set("blob", text(6000)), ok()));
     const header = chunked.jar.header()!;

@@ -22,7 +22,13 @@ function cli(...args: string[]): Run {
 // The CLI with extra environment variables and standard input.
 function cliWith(options: { env?: Record<string, string>; input?: string }, ...args: string[]): Run {
   const env: Record<string, string | undefined> = { ...process.env, WEBSESSION_SECRET: undefined, ...options.env };
-  const run = spawnSync(process.execPath, ["--import", "tsx", "bin/websession.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000, env, input: options.input ?? "" });
+  const run = spawnSync(process.execPath, ["--import", "tsx", "bin/websession.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 30_000,
+    env,
+    input: options.input ?? "",
+  });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
@@ -148,7 +154,13 @@ describe("#12 finding 7: inspect on hostile input", () => {
     expect(blind).toMatchObject({ code: 0, out: expect.stringMatching(/claimedTimestamp\s+out of range \(4611686018427387904 seconds since 1970\)/) });
     const keyed = cli("inspect", cookie, "--secret", TEST_SECRET, "--json");
     expect(keyed.code).toBe(1);
-    expect(JSON.parse(keyed.out)).toMatchObject({ format: "flask", formatFrom: "the token's shape", claimedTimestamp: expect.stringMatching(/^out of range/), verified: false, reason: "expired" });
+    expect(JSON.parse(keyed.out)).toMatchObject({
+      format: "flask",
+      formatFrom: "the token's shape",
+      claimedTimestamp: expect.stringMatching(/^out of range/),
+      verified: false,
+      reason: "expired",
+    });
   });
 
   test("finding 7: signed claimed times beyond JavaScript's dates print out of range", () => {
@@ -186,7 +198,13 @@ describe("#12 finding 7: inspect on hostile input", () => {
   });
 
   test("finding 7: input echoed in error messages is escaped too", () => {
-    for (const r of [cli("\u001b[2Jx"), cli("secret", "\u009b31m"), cli("inspect", "x", "--\u001b]0;t\u0007"), cli("inspect", "a=b", "--name", "\u202eevil"), cli("inspect", "x", "--format", "\u001b[5m")]) {
+    for (const r of [
+      cli("\u001b[2Jx"),
+      cli("secret", "\u009b31m"),
+      cli("inspect", "x", "--\u001b]0;t\u0007"),
+      cli("inspect", "a=b", "--name", "\u202eevil"),
+      cli("inspect", "x", "--format", "\u001b[5m"),
+    ]) {
       expect(r.code).toBe(2);
       expect(r.err).not.toMatch(RAW_CONTROL);
       expect(r.err).toMatch(/\\x1b|\\u001b|\\x9b|\\u202e/);
@@ -197,7 +215,16 @@ describe("#12 finding 7: inspect on hostile input", () => {
 describe("the secret off the command line (#12 finding 7, #20)", () => {
   test("--secret-env NAME, repeatable for rotation", async () => {
     const cookie = await mint("signed", { user: "ada" }, OLD_SECRET);
-    const r = cliWith({ env: { APP_KEY: TEST_SECRET, OLD_KEY: OLD_SECRET } }, "inspect", cookie, "--secret-env", "APP_KEY", "--secret-env", "OLD_KEY", "--json");
+    const r = cliWith(
+      { env: { APP_KEY: TEST_SECRET, OLD_KEY: OLD_SECRET } },
+      "inspect",
+      cookie,
+      "--secret-env",
+      "APP_KEY",
+      "--secret-env",
+      "OLD_KEY",
+      "--json",
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ verified: true, signedWith: expect.stringMatching(/older secret/) });
     expect(cliWith({ env: { APP_KEY: OLD_SECRET } }, "inspect", cookie, "--secret-env", "APP_KEY").code).toBe(0);
@@ -207,7 +234,10 @@ describe("the secret off the command line (#12 finding 7, #20)", () => {
 
   test("WEBSESSION_SECRET is used when set and no --secret* option is given", async () => {
     const cookie = await mint("signed", { user: "ada" });
-    expect(JSON.parse(cliWith({ env: { WEBSESSION_SECRET: TEST_SECRET } }, "inspect", cookie, "--json").out)).toMatchObject({ verified: true, data: { user: "ada" } });
+    expect(JSON.parse(cliWith({ env: { WEBSESSION_SECRET: TEST_SECRET } }, "inspect", cookie, "--json").out)).toMatchObject({
+      verified: true,
+      data: { user: "ada" },
+    });
     const wrong = cliWith({ env: { WEBSESSION_SECRET: OLD_SECRET } }, "inspect", cookie, "--json");
     expect(wrong.code).toBe(1);
     expect(cliWith({ env: { WEBSESSION_SECRET: OLD_SECRET } }, "inspect", cookie, "--secret", TEST_SECRET).code).toBe(0);
@@ -220,7 +250,10 @@ describe("the secret off the command line (#12 finding 7, #20)", () => {
       expect(r.code).toBe(0);
       expect(JSON.parse(r.out)).toMatchObject({ verified: true, data: { user: "ada" } });
     }
-    expect(cliWith({ input: "" }, "inspect", cookie, "--secret-stdin")).toMatchObject({ code: 2, err: expect.stringContaining("standard input held no secret") });
+    expect(cliWith({ input: "" }, "inspect", cookie, "--secret-stdin")).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("standard input held no secret"),
+    });
   });
 
   test("the help says why --secret on the command line is the last choice", () => {

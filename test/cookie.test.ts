@@ -42,7 +42,15 @@ describe("readCookie", () => {
   });
 
   test("names match byte for byte: no trim() of Unicode spaces, no decoding, case-sensitive (CK-06, CK-07)", () => {
-    for (const header of ["\u00a0__Host-id=v", "\u2000__Host-id=v", "\u0085__Host-id=v", "\u00e2\u0080\u0080__Host-id=v", "__%48ost-id=v", "__host-id=v", "__HOST-id=v"]) {
+    for (const header of [
+      "\u00a0__Host-id=v",
+      "\u2000__Host-id=v",
+      "\u0085__Host-id=v",
+      "\u00e2\u0080\u0080__Host-id=v",
+      "__%48ost-id=v",
+      "__host-id=v",
+      "__HOST-id=v",
+    ]) {
       expect(readCookie(header, "__Host-id")).toEqual([]);
     }
   });
@@ -65,11 +73,17 @@ describe("readCookie", () => {
 describe("resolveCookieOptions", () => {
   test("defaults: session, Path=/, HttpOnly, SameSite=Lax, Secure decided per request", () => {
     expect(resolveCookieOptions(undefined)).toEqual({
-      name: "session", domain: undefined, path: "/", secure: "auto", httpOnly: true, sameSite: "Lax", partitioned: false,
+      name: "session",
+      domain: undefined,
+      path: "/",
+      secure: "auto",
+      httpOnly: true,
+      sameSite: "Lax",
+      partitioned: false,
     });
   });
 
-  test.each([";", "=", " ", "a\r\nb", ",", "s\u00e9ssion", "", "a\tb", "a(b", "a\"b"])("rejects the name %j (CK-01)", (name) => {
+  test.each([";", "=", " ", "a\r\nb", ",", "s\u00e9ssion", "", "a\tb", "a(b", 'a"b'])("rejects the name %j (CK-01)", (name) => {
     expect(() => resolveCookieOptions({ name })).toThrow(TypeError);
     expect(() => resolveCookieOptions({ name })).toThrow(/cookie\.name/);
   });
@@ -150,7 +164,7 @@ describe("serializeSetCookie", () => {
 
   test("refuses values outside cookie-octet", () => {
     const o = resolveCookieOptions(undefined);
-    for (const bad of ["a;b", "a b", "a\"b", "a,b", "a\\b", "\u00e9", "a\r\nSet-Cookie: x=1"]) {
+    for (const bad of ["a;b", "a b", 'a"b', "a,b", "a\\b", "\u00e9", "a\r\nSet-Cookie: x=1"]) {
       expect(() => serializeSetCookie(o, bad, { secure: true })).toThrow(TypeError);
     }
   });

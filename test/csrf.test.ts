@@ -142,7 +142,10 @@ test("regenerate() replaces the CSRF secret: a token learned before the login st
   login.set("user", "ada");
   const after = (await sessions.commit(login, new Response("ok"))).headers.getSetCookie()[0]!.split(";")[0]!;
   const next = await sessions.load(new Request("https://app.example/transfer", { method: "POST", headers: { cookie: after, "X-CSRF-Token": token } }));
-  const refused = await sessions.verifyCsrf(new Request("https://app.example/transfer", { method: "POST", headers: { cookie: after, "X-CSRF-Token": token } }), next);
+  const refused = await sessions.verifyCsrf(
+    new Request("https://app.example/transfer", { method: "POST", headers: { cookie: after, "X-CSRF-Token": token } }),
+    next,
+  );
   expect(refused?.status).toBe(403);
   // A token made after the login works.
   const fresh = next.csrfToken();

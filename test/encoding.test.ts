@@ -13,7 +13,15 @@ describe("base64url", () => {
   });
 
   test("RFC 4648 test vectors", () => {
-    const cases: Array<[string, string]> = [["", ""], ["f", "Zg"], ["fo", "Zm8"], ["foo", "Zm9v"], ["foob", "Zm9vYg"], ["fooba", "Zm9vYmE"], ["foobar", "Zm9vYmFy"]];
+    const cases: Array<[string, string]> = [
+      ["", ""],
+      ["f", "Zg"],
+      ["fo", "Zm8"],
+      ["foo", "Zm9v"],
+      ["foob", "Zm9vYg"],
+      ["fooba", "Zm9vYmE"],
+      ["foobar", "Zm9vYmFy"],
+    ];
     for (const [plain, encoded] of cases) {
       expect(base64urlEncode(new TextEncoder().encode(plain))).toBe(encoded);
       expect(new TextDecoder().decode(base64urlDecode(encoded)!)).toBe(plain);

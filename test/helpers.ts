@@ -24,5 +24,10 @@ export function cookieOf(response: Response): string {
 /** A clock that tests move forward by hand. */
 export function clock(start = T0): { now: () => number; advance: (seconds: number) => void } {
   let t = start;
-  return { now: () => t, advance: (s) => { t += s * 1000; } };
+  return {
+    now: () => t,
+    advance: (s) => {
+      t += s * 1000;
+    },
+  };
 }

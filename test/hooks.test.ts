@@ -20,11 +20,22 @@ type Event = [hook: string, user: string | undefined, url: string];
 function recorded(options: Partial<SessionsOptions<Data>> = {}): { sessions: ReturnType<typeof createSessions<Data>>; events: Event[] } {
   const events: Event[] = [];
   const hook = (name: string) => (session: Session<Data>, request: { url?: string }) => void events.push([name, session.get("user"), String(request.url)]);
-  const hooks: HookOptions<Data> = { onCreate: hook("onCreate"), onRegenerate: hook("onRegenerate"), onDestroy: hook("onDestroy"), onRefresh: hook("onRefresh"), onOldKey: hook("onOldKey") };
+  const hooks: HookOptions<Data> = {
+    onCreate: hook("onCreate"),
+    onRegenerate: hook("onRegenerate"),
+    onDestroy: hook("onDestroy"),
+    onRefresh: hook("onRefresh"),
+    onOldKey: hook("onOldKey"),
+  };
   return { sessions: createSessions<Data>({ secret: TEST_SECRET, ...hooks, ...options }), events };
 }
 
-async function run(sessions: ReturnType<typeof createSessions<Data>>, cookie: string | undefined, change: (session: Session<Data>) => void, url = "https://app.example/"): Promise<Response> {
+async function run(
+  sessions: ReturnType<typeof createSessions<Data>>,
+  cookie: string | undefined,
+  change: (session: Session<Data>) => void,
+  url = "https://app.example/",
+): Promise<Response> {
   return sessions.handle((_request, session) => {
     change(session);
     return new Response("ok");

@@ -44,7 +44,11 @@ describe("invalidReporter", () => {
     const seen: InvalidReason[] = [];
     expect(invalidReporter((r) => seen.push(r))("expired")).toBeNull();
     expect(seen).toEqual(["expired"]);
-    expect(invalidReporter(() => { throw new Error("boom"); })("malformed")).toBeNull();
+    expect(
+      invalidReporter(() => {
+        throw new Error("boom");
+      })("malformed"),
+    ).toBeNull();
     expect(invalidReporter(undefined)("ambiguous")).toBeNull();
   });
 });

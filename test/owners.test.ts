@@ -44,13 +44,17 @@ describe("expiry", () => {
 describe("start-up errors", () => {
   test("a store without an owner index is refused when createSessions runs, naming what to use", () => {
     const kv = kvStore({ get: async () => null, put: async () => {}, delete: async () => {} });
-    expect(() => createSessions({ secret: TEST_SECRET, store: kv, owner: (d) => d.user as string })).toThrow(/owner index.*kvStore.*memoryStore\(\), redisStore\(\) or postgresStore\(\)/);
+    expect(() => createSessions({ secret: TEST_SECRET, store: kv, owner: (d) => d.user as string })).toThrow(
+      /owner index.*kvStore.*memoryStore\(\), redisStore\(\) or postgresStore\(\)/,
+    );
   });
 
   test("bad owner and track options, and owner calls without the option", async () => {
     expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), owner: "user" as never })).toThrow(/option owner must be a function/);
     expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), track: { userAgent: true } })).toThrow(/option track needs option owner/);
-    expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), owner: () => undefined, track: { agent: true } as never })).toThrow(/track.agent is unknown/);
+    expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), owner: () => undefined, track: { agent: true } as never })).toThrow(
+      /track.agent is unknown/,
+    );
     expect(() => createSessions({ secret: TEST_SECRET, owner: () => undefined })).toThrow(/needs option revocation/);
     const plain = createSessions({ secret: TEST_SECRET, store: memoryStore() });
     await expect(plain.list("alice")).rejects.toThrow(/need option owner/);

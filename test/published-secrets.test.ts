@@ -24,7 +24,9 @@ describe("published secrets table (#12 finding 4)", () => {
   });
 
   test("decodes to the data file's distinct prefixes, and listed fingerprints across the whole table are refused", () => {
-    const lines = data().split("\n").filter((line) => line !== "");
+    const lines = data()
+      .split("\n")
+      .filter((line) => line !== "");
     expect(lines.length).toBe(34_337);
     const prefixes = prefixesOf(data());
     expect(PUBLISHED_SECRETS.bits).toBe(BITS);

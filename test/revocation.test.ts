@@ -32,8 +32,12 @@ describe("start-up", () => {
     expect(() => createSessions(options({ store: memoryStore() }))).toThrow(/revocation applies to cookie sessions/);
   });
   test("a store that is not an owner index, an unknown key, a bad checkEvery", () => {
-    expect(() => createSessions(options({ revocation: { store: memoryStore() as unknown as OwnerIndex, checkEvery: 60 } }))).toThrow(/revocation.store must be an owner index \(missing generation, add, revoke\)/);
-    expect(() => createSessions(options({ revocation: { store: memoryStore().owners, checkEvery: 60, every: 1 } as never }))).toThrow(/revocation.every is unknown/);
+    expect(() => createSessions(options({ revocation: { store: memoryStore() as unknown as OwnerIndex, checkEvery: 60 } }))).toThrow(
+      /revocation.store must be an owner index \(missing generation, add, revoke\)/,
+    );
+    expect(() => createSessions(options({ revocation: { store: memoryStore().owners, checkEvery: 60, every: 1 } as never }))).toThrow(
+      /revocation.every is unknown/,
+    );
     for (const checkEvery of [-1, 1.5, "60", 31 * 24 * 3600]) {
       expect(() => createSessions(options({ revocation: { store: memoryStore().owners, checkEvery: checkEvery as number } }))).toThrow(RangeError);
     }
@@ -68,7 +72,12 @@ describe("the stamp", () => {
   test("logout writes a cookie without a stamp, and a later login stamps it again", async () => {
     const time = clock();
     const index = countingIndex(memoryStore({ now: time.now }).owners);
-    const sessions = createSessions<{ user?: string; theme?: string }>({ secret: TEST_SECRET, now: time.now, owner, revocation: { store: index, checkEvery: 60 } });
+    const sessions = createSessions<{ user?: string; theme?: string }>({
+      secret: TEST_SECRET,
+      now: time.now,
+      owner,
+      revocation: { store: index, checkEvery: 60 },
+    });
     const login = await sessions.load(requestWith());
     login.set("user", "alice");
     login.set("theme", "dark");
@@ -141,7 +150,13 @@ describe("failure", () => {
       console.error = error;
     }
     // A store that hangs times out the same way.
-    const hung = createSessions({ secret: TEST_SECRET, now: time.now, owner, revocation: { store: { ...inner, add: () => new Promise<number>(() => {}) }, checkEvery: 60 }, storeTimeout: 50 });
+    const hung = createSessions({
+      secret: TEST_SECRET,
+      now: time.now,
+      owner,
+      revocation: { store: { ...inner, add: () => new Promise<number>(() => {}) }, checkEvery: 60 },
+      storeTimeout: 50,
+    });
     await expect(hung.load(requestWith(cookie))).rejects.toBeInstanceOf(SessionError);
   });
 
@@ -157,7 +172,14 @@ describe("failure", () => {
 describe("chunked and sealed cookies", () => {
   test("oversize: chunk carries the stamp across chunks", async () => {
     const time = clock();
-    const sessions = createSessions<{ user?: string; blob?: string }>({ secret: TEST_SECRET, format: "sealed", oversize: "chunk", now: time.now, owner, revocation: { store: memoryStore({ now: time.now }).owners, checkEvery: 30 } });
+    const sessions = createSessions<{ user?: string; blob?: string }>({
+      secret: TEST_SECRET,
+      format: "sealed",
+      oversize: "chunk",
+      now: time.now,
+      owner,
+      revocation: { store: memoryStore({ now: time.now }).owners, checkEvery: 30 },
+    });
     const s = await sessions.load(requestWith());
     s.set("user", "alice");
     s.set("blob", "x".repeat(4500));
@@ -188,7 +210,8 @@ describe("a real redis-server as the generation store", () => {
 
   test("revokeAll on one server ends the cookie on another sharing the store, within checkEvery", async () => {
     const time = clock(Date.now());
-    const make = () => createSessions({ secret: TEST_SECRET, now: time.now, owner, revocation: { store: redisStore({ client, prefix: "rv:" }).owners, checkEvery: 5 } });
+    const make = () =>
+      createSessions({ secret: TEST_SECRET, now: time.now, owner, revocation: { store: redisStore({ client, prefix: "rv:" }).owners, checkEvery: 5 } });
     const [a, b] = [make(), make()];
     const s = await a.load(requestWith());
     s.set("user", "carol");

@@ -48,7 +48,9 @@ describe("schema with Zod", () => {
     const reasons: InvalidReason[] = [];
     const sessions = createSessions({ secret: TEST_SECRET, schema: zodUser, onInvalid: (r) => reasons.push(r) });
     const cookie = await cookieHolding({ user: 42, visits: "many" });
-    const response = await sessions.handle((_request, session) => new Response(`user=${session.get("user") ?? "none"} new=${session.isNew}`))(requestWith(cookie));
+    const response = await sessions.handle((_request, session) => new Response(`user=${session.get("user") ?? "none"} new=${session.isNew}`))(
+      requestWith(cookie),
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("user=none new=true");
     expect(reasons).toEqual(["schema"]);
@@ -173,7 +175,9 @@ describe("version and migrate", () => {
   const v2 = z.object({ user: z.object({ name: z.string() }).optional() });
 
   test("data of an older version is migrated, validated, and written back in the same response", async () => {
-    const migrate = vi.fn((data: Record<string, unknown>, from: number) => (from === 0 && typeof data.user === "string" ? { user: { name: data.user } } : data));
+    const migrate = vi.fn((data: Record<string, unknown>, from: number) =>
+      from === 0 && typeof data.user === "string" ? { user: { name: data.user } } : data,
+    );
     const sessions = createSessions({ secret: TEST_SECRET, schema: v2, version: 2, migrate });
     const old = await cookieHolding({ user: "ada" });
     const response = await sessions.handle((_request, session) => new Response(JSON.stringify(session.toJSON())))(requestWith(old));

@@ -40,12 +40,15 @@ describe("secret policy", () => {
     expect(reason("0d9f5c2ab7e14863a0f1c9d2e7b54a31f")).toBeUndefined();
   });
 
-  test.each(["my-secret-key-0d9f5c2ab7e14863a0f1c9", "changeme0d9f5c2ab7e14863a0f1c9d2e7b5", "ReplaceWithRandom0d9f5c2ab7e14863a0f", "<0d9f5c2ab7e14863a0f1c9d2e7b54a31>", "some_not_random_password_that_is_also_long_enough"])(
-    "rule 4: placeholder %j",
-    (secret) => {
-      expect(reason(secret)).toMatch(/placeholder/);
-    },
-  );
+  test.each([
+    "my-secret-key-0d9f5c2ab7e14863a0f1c9",
+    "changeme0d9f5c2ab7e14863a0f1c9d2e7b5",
+    "ReplaceWithRandom0d9f5c2ab7e14863a0f",
+    "<0d9f5c2ab7e14863a0f1c9d2e7b54a31>",
+    "some_not_random_password_that_is_also_long_enough",
+  ])("rule 4: placeholder %j", (secret) => {
+    expect(reason(secret)).toMatch(/placeholder/);
+  });
 
   test("rule 5: published example keys are refused", () => {
     expect(reason("192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf")).toMatch(/published key/);

@@ -24,7 +24,11 @@ describe("Session dict semantics (Flask)", () => {
     s.update({ a: 2, c: [1] });
     expect(s.keys()).toEqual(["b", "a", "c"]);
     expect(s.values()).toEqual(["x", 2, [1]]);
-    expect(s.entries()).toEqual([["b", "x"], ["a", 2], ["c", [1]]]);
+    expect(s.entries()).toEqual([
+      ["b", "x"],
+      ["a", 2],
+      ["c", [1]],
+    ]);
     expect(s.size).toBe(3);
     expect(s.toJSON()).toEqual({ b: "x", a: 2, c: [1] });
     expect(s.delete("a")).toBe(true);
@@ -159,8 +163,20 @@ describe("flags", () => {
 
 describe("flash (Flask's flash / get_flashed_messages)", () => {
   test("categories, filtering, and consumed once per request", () => {
-    const s = loaded({}, { flashes: [["message", "saved"], ["error", "oops"], ["info", "fyi"]] });
-    expect(s.flashes({ withCategories: true, categories: ["error", "info"] })).toEqual([["error", "oops"], ["info", "fyi"]]);
+    const s = loaded(
+      {},
+      {
+        flashes: [
+          ["message", "saved"],
+          ["error", "oops"],
+          ["info", "fyi"],
+        ],
+      },
+    );
+    expect(s.flashes({ withCategories: true, categories: ["error", "info"] })).toEqual([
+      ["error", "oops"],
+      ["info", "fyi"],
+    ]);
     // Later calls in the same request see the same messages (Flask caches them per request).
     expect(s.flashes()).toEqual(["saved", "oops", "fyi"]);
     expect(s.modified).toBe(true);
@@ -171,7 +187,10 @@ describe("flash (Flask's flash / get_flashed_messages)", () => {
     const s = new Session();
     s.flash("hello");
     s.flash("bad", "error");
-    expect(sessionInternals(s).state.flashes).toEqual([["message", "hello"], ["error", "bad"]]);
+    expect(sessionInternals(s).state.flashes).toEqual([
+      ["message", "hello"],
+      ["error", "bad"],
+    ]);
     expect(s.modified).toBe(true);
   });
 
@@ -202,7 +221,10 @@ describe("regenerate and destroy", () => {
 describe("snapshots", () => {
   test("a nested change next to a BigInt (a big Flask integer) is still detected", async () => {
     const { snapshotOf } = await import("../src/session.ts");
-    const data = new Map<string, unknown>([["id", 2n ** 60n], ["cart", ["a"]]]);
+    const data = new Map<string, unknown>([
+      ["id", 2n ** 60n],
+      ["cart", ["a"]],
+    ]);
     const before = snapshotOf(data);
     (data.get("cart") as string[]).push("b");
     expect(snapshotOf(data)).not.toBe(before);

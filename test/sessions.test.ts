@@ -60,10 +60,13 @@ describe("writing only when needed", () => {
 
   // Flask's matrix (test_session_cookie_setting / TM-13): permanent x refresh x modified x accessed.
   const matrix: Array<{ permanent: boolean; refresh: boolean; modify: boolean; access: boolean; cookie: boolean; vary: boolean }> = [];
-  for (const permanent of [false, true]) for (const refresh of [false, true]) for (const modify of [false, true]) for (const access of [false, true]) {
-    const accessed = access || modify;
-    matrix.push({ permanent, refresh, modify, access, cookie: modify || (permanent && refresh && accessed), vary: accessed });
-  }
+  for (const permanent of [false, true])
+    for (const refresh of [false, true])
+      for (const modify of [false, true])
+        for (const access of [false, true]) {
+          const accessed = access || modify;
+          matrix.push({ permanent, refresh, modify, access, cookie: modify || (permanent && refresh && accessed), vary: accessed });
+        }
   test.each(matrix)("permanent=$permanent refresh=$refresh modify=$modify access=$access -> Set-Cookie $cookie, Vary $vary", async (row) => {
     const { run, time } = setup({ refresh: row.refresh });
     const cookie = cookieOf(await run((_r, s) => (s.set("n", 0), (s.permanent = row.permanent), ok())));
@@ -112,7 +115,9 @@ describe("deleting", () => {
     const cookie = cookieOf(set);
     const res = await run((_r, s) => (s.pop("a"), ok()), cookie);
     expect(set.headers.getSetCookie()[0]).toMatch(/; Domain=app\.example; Path=\/a; Secure; HttpOnly; SameSite=Strict; Partitioned$/);
-    expect(res.headers.getSetCookie()).toEqual(["sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=app.example; Path=/a; Secure; HttpOnly; SameSite=Strict; Partitioned"]);
+    expect(res.headers.getSetCookie()).toEqual([
+      "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=app.example; Path=/a; Secure; HttpOnly; SameSite=Strict; Partitioned",
+    ]);
     expect(res.headers.get("Vary")).toBe("Cookie");
   });
 
@@ -218,13 +223,14 @@ describe("bad cookies are fresh sessions, never errors", () => {
     const value = good.slice("session=".length);
     const otherSecret = cookieOf(await setup({ secret: OLD_SECRET }).run((_r, s) => (s.set("a", 1), ok())));
     const otherName = cookieOf(await setup({ cookie: { name: "other" } }).run((_r, s) => (s.set("a", 1), ok())));
-    const cookie = {
-      TRUNCATE: good.slice(0, -1),
-      OTHER_SECRET: otherSecret,
-      OTHER_NAME: `session=${otherName.slice("other=".length)}`,
-      PERCENT: `session=${value.replace(/\./g, "%2E")}`,
-      QUOTED: `session="${value}"`,
-    }[kind] ?? kind;
+    const cookie =
+      {
+        TRUNCATE: good.slice(0, -1),
+        OTHER_SECRET: otherSecret,
+        OTHER_NAME: `session=${otherName.slice("other=".length)}`,
+        PERCENT: `session=${value.replace(/\./g, "%2E")}`,
+        QUOTED: `session="${value}"`,
+      }[kind] ?? kind;
     const { isNew, size, reasons, res } = await readWith(cookie);
     expect(isNew).toBe(true);
     expect(size).toBe(0);
@@ -249,8 +255,22 @@ describe("bad cookies are fresh sessions, never errors", () => {
 
   test("load never throws, whatever the Cookie header holds", async () => {
     const { sessions } = setup();
-    const headers = ["", ";;;", "=", "session", "session=", "session==", "session=.", "session=..", "session=a.b.c", `session=${"."
-      .repeat(60)}`, "\u0001session=x", "session=\u00ff", "session=a\u007fb", "session=a;session=b;session=c"];
+    const headers = [
+      "",
+      ";;;",
+      "=",
+      "session",
+      "session=",
+      "session==",
+      "session=.",
+      "session=..",
+      "session=a.b.c",
+      `session=${".".repeat(60)}`,
+      "\u0001session=x",
+      "session=\u00ff",
+      "session=a\u007fb",
+      "session=a;session=b;session=c",
+    ];
     for (const header of headers) {
       const s = await sessions.load(new Request("https://x.example/", { headers: header ? { cookie: header } : {} }));
       expect(s.size).toBe(0);
@@ -261,12 +281,21 @@ describe("bad cookies are fresh sessions, never errors", () => {
     const { sessions, run } = setup();
     const cookie = cookieOf(await run((_r, s) => (s.set("a", 1), ok())));
     const token = cookie.slice("session=".length);
-    const req = new Request(`https://x.example/?session=${token}`, { method: "POST", body: `session=${token}`, headers: { "X-Session": token, Authorization: `Bearer ${token}` } });
+    const req = new Request(`https://x.example/?session=${token}`, {
+      method: "POST",
+      body: `session=${token}`,
+      headers: { "X-Session": token, Authorization: `Bearer ${token}` },
+    });
     expect((await sessions.load(req)).size).toBe(0);
   });
 
   test("a failing onInvalid hook does not break the request", async () => {
-    const sessions = createSessions({ secret: TEST_SECRET, onInvalid: () => { throw new Error("boom"); } });
+    const sessions = createSessions({
+      secret: TEST_SECRET,
+      onInvalid: () => {
+        throw new Error("boom");
+      },
+    });
     const s = await sessions.load(requestWith("session=bad"));
     expect(s.size).toBe(0);
   });
@@ -320,7 +349,7 @@ describe("size", () => {
     }
     // Find the payload length that lands exactly on the limit (base64 grows in steps of 4/3).
     let n = 2900;
-    while ((await sizeWith(n)) as number < 4096) n++;
+    while (((await sizeWith(n)) as number) < 4096) n++;
     const at = await sizeWith(n);
     if (at === 4096) {
       expect(at).toBe(4096);
@@ -381,7 +410,13 @@ describe("Secure default", () => {
 describe("response handling", () => {
   test("Vary is merged once (HD-01)", async () => {
     const { run } = setup();
-    const cases: Array<[string | null, string]> = [["Accept-Encoding", "Accept-Encoding, Cookie"], ["cookie", "cookie"], ["Accept, Cookie", "Accept, Cookie"], ["*", "*"], ["X-Cookies", "X-Cookies, Cookie"]];
+    const cases: Array<[string | null, string]> = [
+      ["Accept-Encoding", "Accept-Encoding, Cookie"],
+      ["cookie", "cookie"],
+      ["Accept, Cookie", "Accept, Cookie"],
+      ["*", "*"],
+      ["X-Cookies", "X-Cookies, Cookie"],
+    ];
     for (const [existing, expected] of cases) {
       const res = await run((_r, s) => (s.get("a"), new Response("x", { headers: existing ? { Vary: existing } : {} })));
       expect(res.headers.get("Vary")).toBe(expected);

@@ -57,7 +57,9 @@ test.each([
 
 test("an unknown name with no likely meaning gets no guess, only the valid list", () => {
   const top = errorOf({ secret: TEST_SECRET, colour: "blue" });
-  expect(top.message).toBe(`option colour is unknown; valid options: secret, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError, unsafeAllowWeakSecret, owner, track, token, revocation, schema, version, migrate, validate, onCreate, onRegenerate, onDestroy, onRefresh, onOldKey`);
+  expect(top.message).toBe(
+    `option colour is unknown; valid options: secret, format, oversize, cookie, lifetime, absoluteLifetime, refresh, now, onInvalid, store, storeTimeout, onError, unsafeAllowWeakSecret, owner, track, token, revocation, schema, version, migrate, validate, onCreate, onRegenerate, onDestroy, onRefresh, onOldKey`,
+  );
   const cookie = errorOf({ secret: TEST_SECRET, cookie: { colour: "blue" } });
   expect(cookie.message).toBe("option cookie.colour is unknown; valid keys: name, domain, path, secure, httpOnly, sameSite, partitioned");
 });

@@ -45,7 +45,10 @@ describe.each(MODES)("sessionCookie with %s", (_label, makeOptions) => {
       return new Response("in");
     })(requestWith());
     expect((await readSession<Data>(options, login))?.get("user")).toBe("grace");
-    const cookie = login.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+    const cookie = login.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
     const logout = await sessions.handle<[]>((_request, session) => {
       session.destroy();
       return new Response("out");
@@ -89,7 +92,9 @@ describe("CookieJar", () => {
   test("Max-Age counts against the jar's clock and wins over Expires", () => {
     const time = clock();
     const jar = new CookieJar({ now: time.now });
-    jar.apply(set(`a=1; Max-Age=60; Expires=${new Date(time.now() - 1000).toUTCString()}`, `b=2; Expires=${new Date(time.now() + 10_000).toUTCString()}`, "c=3"));
+    jar.apply(
+      set(`a=1; Max-Age=60; Expires=${new Date(time.now() - 1000).toUTCString()}`, `b=2; Expires=${new Date(time.now() + 10_000).toUTCString()}`, "c=3"),
+    );
     expect(jar.header()).toBe("a=1; b=2; c=3");
     time.advance(11);
     expect(jar.names()).toEqual(["a", "c"]);
@@ -168,7 +173,8 @@ test("CookieJar.fetch drops Authorization on a redirect to another origin, as fe
     url: "https://app.example/",
     fetch: async (request: Request) => {
       seen.push([new URL(request.url).host, request.headers.get("authorization")]);
-      if (new URL(request.url).host === "app.example" && new URL(request.url).pathname === "/api") return new Response(null, { status: 307, headers: { Location: "https://evil.example/steal" } });
+      if (new URL(request.url).host === "app.example" && new URL(request.url).pathname === "/api")
+        return new Response(null, { status: 307, headers: { Location: "https://evil.example/steal" } });
       if (new URL(request.url).pathname === "/same") return new Response(null, { status: 307, headers: { Location: "/api2" } });
       return new Response("ok");
     },

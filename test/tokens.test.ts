@@ -124,7 +124,9 @@ describe("transport rules", () => {
     const { run, reasons } = app();
     const token = await sessionToken<Data>({ secret: TEST_SECRET }, { user: "ada" });
     for (const bad of [`x; session=${token}`, `${token}, ${token}`, `${token} x`, "é", "x".repeat(5000)]) {
-      expect(await (await run(new Request("https://a.example/", { headers: { Authorization: `Bearer ${bad}` } }))).json(), bad.slice(0, 20)).toEqual({ user: null });
+      expect(await (await run(new Request("https://a.example/", { headers: { Authorization: `Bearer ${bad}` } }))).json(), bad.slice(0, 20)).toEqual({
+        user: null,
+      });
     }
     expect(reasons).toEqual(["malformed", "malformed", "malformed", "malformed", "malformed"]);
   });
@@ -143,7 +145,9 @@ describe("transport rules", () => {
 
   test("a scheme of its own", async () => {
     const { run } = app({ token: { scheme: "Session" } });
-    const token = (await run(new Request("https://a.example/", { headers: { Authorization: "Session" } }), (s) => s.set("user", "ada"))).headers.get("Set-Auth-Token")!;
+    const token = (await run(new Request("https://a.example/", { headers: { Authorization: "Session" } }), (s) => s.set("user", "ada"))).headers.get(
+      "Set-Auth-Token",
+    )!;
     expect(await (await run(new Request("https://a.example/", { headers: { Authorization: `session ${token}` } }))).json()).toEqual({ user: "ada" });
     expect(await (await run(bearer(token))).json()).toEqual({ user: null });
   });

@@ -78,9 +78,7 @@ interface SealKey {
 }
 
 /** A token split into its parts, or why it is refused; shape checks only. */
-type Parsed =
-  | { kid: string; saltText: string; salt: Uint8Array; iv: Uint8Array; sealed: Uint8Array; header: string }
-  | "malformed";
+type Parsed = { kid: string; saltText: string; salt: Uint8Array; iv: Uint8Array; sealed: Uint8Array; header: string } | "malformed";
 
 function parseToken(token: string, maxTokenLength: number): Parsed {
   // Shape checks only look at what the client sent, so they reveal nothing.

@@ -120,7 +120,14 @@ export function cookieMode(config: ResolvedOptions, reject: Reject): Mode<Ticket
   function setCookies(sent: Ticket, value: string, parts: SetCookieParts): CookieWrite[] {
     const cookies = cookie.name.length + value.length <= MAX_COOKIE_SIZE ? [{ name: cookie.name, value }] : splitIntoChunks(cookie.name, value);
     const writes = cookies.map((c) => cookieWrite(named(c.name), c.value, parts));
-    return [...writes, ...deleteStale(sent, cookies.map((c) => c.name), parts.secure)];
+    return [
+      ...writes,
+      ...deleteStale(
+        sent,
+        cookies.map((c) => c.name),
+        parts.secure,
+      ),
+    ];
   }
 
   async function save(session: Session<any>, sent: Ticket, { secure, decided }: SaveContext): Promise<CookieWrite[]> {

@@ -71,7 +71,6 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
   const timeout = config.storeTimeout;
   const touchInterval = store.touchInterval ?? 0;
 
-
   // Runs one store call under the deadline of the load or commit it belongs to. Rejections
   // and hangs become store_unavailable; a late settlement of a timed-out call is ignored.
   function call<T>(deadline: number, operation: string, run: () => Promise<T>): Promise<T> {
@@ -92,7 +91,11 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
       (value) => value,
       (error: unknown) => {
         if (error instanceof SessionError) throw error;
-        throw new SessionError("store_unavailable", `the session store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`, { cause: error });
+        throw new SessionError(
+          "store_unavailable",
+          `the session store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`,
+          { cause: error },
+        );
       },
     );
     return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
@@ -191,7 +194,6 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     return found;
   }
 
-
   function idCookie(id: string, permanent: boolean, created: number, nowS: number, secure: boolean): CookieWrite {
     return cookieWrite(cookie, id, { ...cookieExpiry(permanent, created, nowS, config), secure });
   }
@@ -283,7 +285,9 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
     const ttl = remainingSeconds(loaded.created, nowS, config);
     const owned = owners?.forTouch(loaded.owned, nowS, ttl);
     const patched = applyPatch(deadline, loaded.key, { set: { a: String(nowS), ...owned?.set }, delete: [], replace: false }, ttl);
-    const touched = (owned === undefined ? patched : patched.then(async (ok) => ok && ((await owned.after(loaded.key)) || (await store.delete(loaded.key), false)))).catch(() => false);
+    const touched = (
+      owned === undefined ? patched : patched.then(async (ok) => ok && ((await owned.after(loaded.key)) || (await store.delete(loaded.key), false)))
+    ).catch(() => false);
     if (waitUntil !== undefined) {
       // After the response (Workers' ctx.waitUntil): should the touch fail, the record simply
       // keeps its older last-active time and ends that much sooner; nothing is lost or revived.

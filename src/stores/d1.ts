@@ -85,7 +85,8 @@ export function d1Store(db: D1DatabaseLike, options: D1StoreOptions = {}): D1Sto
   const table = options.table ?? DEFAULT_TABLE;
   checkTable(table);
   const prefix = options.prefix === undefined ? "" : options.prefix;
-  if (typeof prefix !== "string" || prefix.length > 200) throw new TypeError(`option prefix is invalid: ${describe(prefix)}; use a string of at most 200 characters`);
+  if (typeof prefix !== "string" || prefix.length > 200)
+    throw new TypeError(`option prefix is invalid: ${describe(prefix)}; use a string of at most 200 characters`);
 
   const sql = {
     get: `SELECT data FROM ${table} WHERE key = ?1 AND expires_at > ?2`,
@@ -98,7 +99,10 @@ export function d1Store(db: D1DatabaseLike, options: D1StoreOptions = {}): D1Sto
 
   return {
     async get(key: string): Promise<StoreRecord | null> {
-      const row = await db.prepare(sql.get).bind(prefix + key, Date.now()).first<{ data: string }>();
+      const row = await db
+        .prepare(sql.get)
+        .bind(prefix + key, Date.now())
+        .first<{ data: string }>();
       if (row === null) return null;
       try {
         return JSON.parse(row.data) as StoreRecord;
@@ -109,11 +113,17 @@ export function d1Store(db: D1DatabaseLike, options: D1StoreOptions = {}): D1Sto
     },
 
     async set(key: string, record: StoreRecord, ttl: number): Promise<void> {
-      await db.prepare(sql.set).bind(prefix + key, JSON.stringify(record), Date.now() + ttl * 1000).run();
+      await db
+        .prepare(sql.set)
+        .bind(prefix + key, JSON.stringify(record), Date.now() + ttl * 1000)
+        .run();
     },
 
     async delete(key: string): Promise<boolean> {
-      const row = await db.prepare(sql.delete).bind(prefix + key).first<{ expires_at: number }>();
+      const row = await db
+        .prepare(sql.delete)
+        .bind(prefix + key)
+        .first<{ expires_at: number }>();
       return row !== null && row.expires_at > Date.now();
     },
 

@@ -134,7 +134,8 @@ export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): S
     if (old?.g !== undefined) for (let n = 0; n < (old.n ?? 0); n++) op.delete(chunkKey(key, old.g, n));
     if (record === null) return op.delete(headKey(key)).commit();
     const bytes = utf8Encoder.encode(JSON.stringify(record));
-    if (bytes.length > MAX_RECORD_BYTES) throw new RangeError(`a session of ${bytes.length} bytes is over Deno KV's limit for one atomic write (${MAX_RECORD_BYTES} bytes)`);
+    if (bytes.length > MAX_RECORD_BYTES)
+      throw new RangeError(`a session of ${bytes.length} bytes is over Deno KV's limit for one atomic write (${MAX_RECORD_BYTES} bytes)`);
     const expireIn = ttl * 1000;
     const e = Date.now() + expireIn;
     if (bytes.length <= CHUNK) return op.set(headKey(key), { e, d: bytes } satisfies Head, { expireIn }).commit();

@@ -190,7 +190,9 @@ export class SessionDurableObject {
  */
 export function durableObjectStore<Id>(namespace: DurableObjectNamespaceLike<Id>, options: DurableObjectStoreOptions = {}): SessionStore {
   if (typeof namespace !== "object" || namespace === null || typeof namespace.idFromName !== "function" || typeof namespace.get !== "function") {
-    throw new TypeError(`durableObjectStore needs a Durable Object namespace binding (with idFromName and get), got ${describe(namespace)}; check the binding name in wrangler.toml`);
+    throw new TypeError(
+      `durableObjectStore needs a Durable Object namespace binding (with idFromName and get), got ${describe(namespace)}; check the binding name in wrangler.toml`,
+    );
   }
   if (typeof options !== "object" || options === null) throw new TypeError(`durableObjectStore options must be an object, got ${describe(options)}`);
   const prefix = options.prefix === undefined ? "websession:" : options.prefix;
@@ -247,7 +249,14 @@ function parseCall(value: unknown): Call {
       return { op: "set", key: call.key, record: call.record, ttl: call.ttl as number };
     case "patch": {
       const patch = call.patch as Partial<StorePatch> | null;
-      if (typeof patch !== "object" || patch === null || !isRecord(patch.set) || !Array.isArray(patch.delete) || !patch.delete.every((f) => typeof f === "string") || typeof patch.replace !== "boolean") {
+      if (
+        typeof patch !== "object" ||
+        patch === null ||
+        !isRecord(patch.set) ||
+        !Array.isArray(patch.delete) ||
+        !patch.delete.every((f) => typeof f === "string") ||
+        typeof patch.replace !== "boolean"
+      ) {
         throw new Error("patch must be { set, delete, replace }");
       }
       return { op: "patch", key: call.key, patch: { set: patch.set, delete: patch.delete, replace: patch.replace }, ttl: call.ttl as number };
@@ -258,5 +267,11 @@ function parseCall(value: unknown): Call {
 }
 
 function isRecord(value: unknown): value is StoreRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string") && !Object.hasOwn(value, "__proto__");
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === "string") &&
+    !Object.hasOwn(value, "__proto__")
+  );
 }

@@ -58,13 +58,21 @@ const KEY_LENGTH = 43;
  * ```
  */
 export function kvStore(namespace: KVNamespaceLike, options: KvStoreOptions = {}): SessionStore {
-  if (typeof namespace !== "object" || namespace === null || typeof namespace.get !== "function" || typeof namespace.put !== "function" || typeof namespace.delete !== "function") {
+  if (
+    typeof namespace !== "object" ||
+    namespace === null ||
+    typeof namespace.get !== "function" ||
+    typeof namespace.put !== "function" ||
+    typeof namespace.delete !== "function"
+  ) {
     throw new TypeError(`kvStore needs a KV namespace binding (with get, put and delete), got ${describe(namespace)}; check the binding name in wrangler.toml`);
   }
   if (typeof options !== "object" || options === null) throw new TypeError(`kvStore options must be an object, got ${describe(options)}`);
   const prefix = options.prefix ?? "websession:";
   if (typeof prefix !== "string" || utf8Encoder.encode(prefix).length + KEY_LENGTH > KV_MAX_KEY) {
-    throw new TypeError(`option prefix is invalid: ${describe(prefix)}; use a string of at most ${KV_MAX_KEY - KEY_LENGTH} characters (KV keys are at most ${KV_MAX_KEY} bytes)`);
+    throw new TypeError(
+      `option prefix is invalid: ${describe(prefix)}; use a string of at most ${KV_MAX_KEY - KEY_LENGTH} characters (KV keys are at most ${KV_MAX_KEY} bytes)`,
+    );
   }
 
   return {

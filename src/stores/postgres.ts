@@ -53,11 +53,18 @@ function tableName(table: unknown): { quoted: string; index: string; owners: str
   if (typeof table !== "string") throw new TypeError(`option table must be a string, got ${describe(table)}`);
   const parts = table.split(".");
   if (parts.length > 2 || !parts.every((part) => PART.test(part))) {
-    throw new RangeError(`option table must be a name like "websession" or "schema.websession" (letters, digits and _, not starting with a digit, at most 50 characters each), got ${describe(table)}`);
+    throw new RangeError(
+      `option table must be a name like "websession" or "schema.websession" (letters, digits and _, not starting with a digit, at most 50 characters each), got ${describe(table)}`,
+    );
   }
   const last = parts[parts.length - 1]!;
   const owned = [...parts.slice(0, -1), `${last}_owners`];
-  return { quoted: parts.map((part) => `"${part}"`).join("."), index: `"${last}_expires_at"`, owners: owned.map((part) => `"${part}"`).join("."), ownersIndex: `"${last}_owners_expires"` };
+  return {
+    quoted: parts.map((part) => `"${part}"`).join("."),
+    index: `"${last}_expires_at"`,
+    owners: owned.map((part) => `"${part}"`).join("."),
+    ownersIndex: `"${last}_owners_expires"`,
+  };
 }
 
 /**

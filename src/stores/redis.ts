@@ -259,7 +259,7 @@ type Send = (args: string[], key: string) => Promise<unknown>;
 
 // Told apart by shape, never instanceof: the user's copy of a library may not be ours.
 function sender(client: unknown): Send {
-  const c = client as Partial<NodeRedisLike & IoRedisLike & BunRedisLike> & Partial<Pick<NodeRedisClusterLike, "getSlotMaster">> | null;
+  const c = client as (Partial<NodeRedisLike & IoRedisLike & BunRedisLike> & Partial<Pick<NodeRedisClusterLike, "getSlotMaster">>) | null;
   if (typeof c === "object" && c !== null) {
     // ioredis also has a sendCommand, which takes a Command object: check call() first.
     // ioredis' Cluster routes call() by the command's key itself.

@@ -49,13 +49,17 @@ describe("a bad configuration throws at start-up, saying what to change", () => 
 
   test("onError must be a function; next must be { headers, cookies }; the storage cannot chunk", () => {
     expect(() => handleSession({ secret, onError: 503 as never })).toThrow("option onError must be a function");
-    expect(() => nextSessions({ secret, next: { headers: () => null } as never })).toThrow('websession/next: option next must be { headers, cookies } from "next/headers"');
+    expect(() => nextSessions({ secret, next: { headers: () => null } as never })).toThrow(
+      'websession/next: option next must be { headers, cookies } from "next/headers"',
+    );
     expect(() => createSessionStorage({ secret, oversize: "chunk" })).toThrow(/createSessionStorage writes one Set-Cookie value/);
     expect(() => handleSession({ secret, unknown: 1 } as never)).toThrow(/option unknown is unknown/);
   });
 
   test("getSession without Next's request APIs says where to pass them", async () => {
-    await expect(nextSessions({ secret }).getSession()).rejects.toThrow('getSession() needs nextSessions({ ..., next: { headers, cookies } }) with both imported from "next/headers"');
+    await expect(nextSessions({ secret }).getSession()).rejects.toThrow(
+      'getSession() needs nextSessions({ ..., next: { headers, cookies } }) with both imported from "next/headers"',
+    );
   });
 });
 
@@ -79,7 +83,10 @@ describe("a store outage answers 503, nothing written; other errors propagate", 
     const astroResponse = await astro({ request: request("/", cookie), locals: {} }, async () => new Response("page"));
     const values = new Map<unknown, unknown>();
     const context = { get: (key: unknown) => values.get(key), set: (key: unknown, value: unknown) => values.set(key, value) };
-    const rr = await sessionMiddleware({ request: request("/", cookie), params: {}, context, unstable_pattern: "/", url: new URL("http://127.0.0.1/") } as never, async () => new Response("page"));
+    const rr = await sessionMiddleware(
+      { request: request("/", cookie), params: {}, context, unstable_pattern: "/", url: new URL("http://127.0.0.1/") } as never,
+      async () => new Response("page"),
+    );
     const nextResponse = await route(request("/", cookie), undefined);
     for (const response of [kit, astroResponse, rr as Response, nextResponse]) {
       expect(response.status).toBe(503);
@@ -161,7 +168,17 @@ describe("Next.js: Server Actions write through cookies(); Server Components are
     session.permanent = true;
     await next.saveSession(session);
     expect(sets).toEqual([
-      { name: "session", value: expect.stringMatching(/^[\w.-]+$/), path: "/", maxAge: 2678400, expires: expect.any(Date), secure: false, httpOnly: true, sameSite: "lax", partitioned: false },
+      {
+        name: "session",
+        value: expect.stringMatching(/^[\w.-]+$/),
+        path: "/",
+        maxAge: 2678400,
+        expires: expect.any(Date),
+        secure: false,
+        httpOnly: true,
+        sameSite: "lax",
+        partitioned: false,
+      },
     ]);
 
     const reader = nextSessions<Data>({ secret, next: apis(`session=${sets[0]!.value}`, jar) });

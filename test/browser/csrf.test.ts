@@ -19,7 +19,15 @@ import type { SessionEnv } from "../../adapters/hono.ts";
 import { generateSecret } from "../../src/index.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
 
 let app: ReturnType<typeof serve>;
 let appBase = "";
@@ -42,7 +50,9 @@ let attackerToken = "";
 function attackerPage(): Server {
   return createServer((_request, response) => {
     response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-    response.end(`<!doctype html><form id="f" method="post" action="${appBase}/transfer"><input name="amount" value="1000"><input type="hidden" name="csrf_token" value="${attackerToken}"></form><script>document.getElementById("f").submit()</script>`);
+    response.end(
+      `<!doctype html><form id="f" method="post" action="${appBase}/transfer"><input name="amount" value="1000"><input type="hidden" name="csrf_token" value="${attackerToken}"></form><script>document.getElementById("f").submit()</script>`,
+    );
   });
 }
 
@@ -52,7 +62,9 @@ beforeAll(async () => {
   hono.use(session({ secret: generateSecret() }), csrf());
   hono.get("/", (c) => {
     c.get("session").set("user", "ada");
-    return c.html(`<!doctype html><form method="post" action="/transfer"><input type="hidden" name="csrf_token" value="${c.get("session").csrfToken()}"><input name="amount" value="10"><button id="send">Send</button></form>`);
+    return c.html(
+      `<!doctype html><form method="post" action="/transfer"><input type="hidden" name="csrf_token" value="${c.get("session").csrfToken()}"><input name="amount" value="10"><button id="send">Send</button></form>`,
+    );
   });
   hono.post("/transfer", async (c) => {
     const amount = String((await c.req.formData()).get("amount"));

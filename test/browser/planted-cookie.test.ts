@@ -43,7 +43,12 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const headers = new Headers();
   if (req.headers.cookie !== undefined) headers.set("cookie", req.headers.cookie);
   const response = await app(new Request(`http://${req.headers.host}${req.url}`, { headers }));
-  res.writeHead(response.status, [...response.headers.entries()].flatMap(([k, v]) => (k === "set-cookie" ? [] : [[k, v]])).concat(response.headers.getSetCookie().map((c) => ["Set-Cookie", c])) as never);
+  res.writeHead(
+    response.status,
+    [...response.headers.entries()]
+      .flatMap(([k, v]) => (k === "set-cookie" ? [] : [[k, v]]))
+      .concat(response.headers.getSetCookie().map((c) => ["Set-Cookie", c])) as never,
+  );
   res.end(await response.text());
 }
 

@@ -23,9 +23,7 @@ function nested(depth: number, inner: string): string {
 describe("writer: text", () => {
   test("keys sort by code point at every depth (astral after U+FFxx, lone surrogates as code points)", () => {
     const value = { "\uff21": 1, "\u{1F600}": 2, z: 3, "\ud800a": 4, "\ue000": 5, "\ud83d": 6, "\u{1F600}\ud800": 7 };
-    expect(dumpTaggedJson(value)).toBe(
-      '{"z":3,"\\ud800a":4,"\\ud83d":6,"\\ue000":5,"\\uff21":1,"\\ud83d\\ude00":2,"\\ud83d\\ude00\\ud800":7}',
-    );
+    expect(dumpTaggedJson(value)).toBe('{"z":3,"\\ud800a":4,"\\ud83d":6,"\\ue000":5,"\\uff21":1,"\\ud83d\\ude00":2,"\\ud83d\\ude00\\ud800":7}');
     expect(dumpTaggedJson({ b: 1, a: 2, B: 3, _: 4, aa: 5, A: 6, "a b": 7, "1": 8 })).toBe('{"1":8,"A":6,"B":3,"_":4,"a":2,"a b":7,"aa":5,"b":1}');
     expect(dumpTaggedJson({ o: { y: [{ b: 1, a: 2 }], x: 0 } })).toBe('{"o":{"x":0,"y":[{"a":2,"b":1}]}}');
   });
@@ -46,9 +44,27 @@ describe("writer: text", () => {
 
   test("floats use Python's repr", () => {
     const floats = [
-      new PyFloat(1), new PyFloat(1e16), 1e-5, new PyFloat(-0), 5e-324, 0.1, new PyFloat(1e15), 0.0001, 1.5e-10, new PyFloat(1e21),
-      new PyFloat(123456789012345678), NaN, Infinity, -Infinity, 3.14, -0.5, 1e-7, 2.5e-5, new PyFloat(1e22),
-      new PyFloat(9007199254740992), new PyFloat(1.7976931348623157e308),
+      new PyFloat(1),
+      new PyFloat(1e16),
+      1e-5,
+      new PyFloat(-0),
+      5e-324,
+      0.1,
+      new PyFloat(1e15),
+      0.0001,
+      1.5e-10,
+      new PyFloat(1e21),
+      new PyFloat(123456789012345678),
+      NaN,
+      Infinity,
+      -Infinity,
+      3.14,
+      -0.5,
+      1e-7,
+      2.5e-5,
+      new PyFloat(1e22),
+      new PyFloat(9007199254740992),
+      new PyFloat(1.7976931348623157e308),
     ];
     expect(dumpTaggedJson({ f: floats })).toBe(
       '{"f":[1.0,1e+16,1e-05,-0.0,5e-324,0.1,1000000000000000.0,0.0001,1.5e-10,1e+21,1.2345678901234568e+17,NaN,Infinity,-Infinity,3.14,-0.5,1e-07,2.5e-05,1e+22,9007199254740992.0,1.7976931348623157e+308]}',
@@ -151,11 +167,22 @@ describe("parser", () => {
   test("Python's literals and numbers: NaN, ±Infinity, exact big ints as BigInt, whole floats as PyFloat", () => {
     expect(parsed("[NaN,Infinity,-Infinity,1e400,-1e400]")).toEqual([NaN, Infinity, -Infinity, Infinity, -Infinity]);
     expect(parsed("[18446744073709551616,-1152921504606846976,9007199254740991,-9007199254740991,9007199254740992]")).toEqual([
-      18446744073709551616n, -1152921504606846976n, 9007199254740991, -9007199254740991, 9007199254740992n,
+      18446744073709551616n,
+      -1152921504606846976n,
+      9007199254740991,
+      -9007199254740991,
+      9007199254740992n,
     ]);
     expect(Object.is(parsed("-0"), 0)).toBe(true);
     expect(parsed("[1.0,-0.0,1e16,1E+21,0.5,1e-07,3.14,1e-400]")).toStrictEqual([
-      new PyFloat(1), new PyFloat(-0), new PyFloat(1e16), new PyFloat(1e21), 0.5, 1e-7, 3.14, new PyFloat(0),
+      new PyFloat(1),
+      new PyFloat(-0),
+      new PyFloat(1e16),
+      new PyFloat(1e21),
+      0.5,
+      1e-7,
+      3.14,
+      new PyFloat(0),
     ]);
     expect(Object.is((parsed("-0.0") as PyFloat).value, -0)).toBe(true);
   });
@@ -173,7 +200,7 @@ describe("parser", () => {
   });
 
   test("escapes: lone surrogates stay lone, pairs make the character, any hex case", () => {
-    expect(parsed('"\\ud800x\\uD83D\\uDE00\\u00E9\\/\\b\\f\\n\\r\\t\\"\\\\"')).toBe("\ud800x\u{1F600}\u00e9/\b\f\n\r\t\"\\");
+    expect(parsed('"\\ud800x\\uD83D\\uDE00\\u00E9\\/\\b\\f\\n\\r\\t\\"\\\\"')).toBe('\ud800x\u{1F600}\u00e9/\b\f\n\r\t"\\');
     expect(parsed('"raw \u00e9 \u{1F600} \u007f"')).toBe("raw \u00e9 \u{1F600} \u007f");
   });
 
@@ -190,8 +217,35 @@ describe("parser", () => {
 
   test("what Python's json.loads refuses is refused (null, never a throw)", () => {
     const bad = [
-      "", " ", "\ufeff{}", "{,}", '{"a":1,}', "[1,]", "{'a':1}", "01", "+1", "1.", ".5", "1e", "-", "--1", "nan", "infinity",
-      "-NaN", '"\u0001"', '"\\x41"', '"\\u12"', '"\\u12g4"', '"abc', "{} {}", "[1 2]", '{"a" 1}', "{1:2}", "tru", "nul", "[",
+      "",
+      " ",
+      "\ufeff{}",
+      "{,}",
+      '{"a":1,}',
+      "[1,]",
+      "{'a':1}",
+      "01",
+      "+1",
+      "1.",
+      ".5",
+      "1e",
+      "-",
+      "--1",
+      "nan",
+      "infinity",
+      "-NaN",
+      '"\u0001"',
+      '"\\x41"',
+      '"\\u12"',
+      '"\\u12g4"',
+      '"abc',
+      "{} {}",
+      "[1 2]",
+      '{"a" 1}',
+      "{1:2}",
+      "tru",
+      "nul",
+      "[",
     ];
     for (const text of bad) expect(parseTaggedJson(text), JSON.stringify(text)).toBeNull();
   });
@@ -205,7 +259,7 @@ describe("parser", () => {
 });
 
 describe("parser: tags", () => {
-  test("each tag becomes its value class; unknown tags such as \" zz\" stay dicts", () => {
+  test('each tag becomes its value class; unknown tags such as " zz" stay dicts', () => {
     expect(parsed('{" t":[1,{" t":[2]},[3]]}')).toStrictEqual(new Tuple(1, new Tuple(2), [3]));
     expect(parsed('{" t":[1]}')).toBeInstanceOf(Tuple);
     expect(parsed('{" b":"+/+/AAFoZWxsbw=="}')).toEqual(Uint8Array.of(0xfb, 0xff, 0xbf, 0x00, 0x01, 0x68, 0x65, 0x6c, 0x6c, 0x6f));
@@ -228,7 +282,12 @@ describe("parser: tags", () => {
   });
 
   test("UUID accepts Python's forms and writes lower-case hex", () => {
-    for (const text of ["{12345678-1234-5678-1234-567812345678}", "urn:uuid:12345678-1234-5678-1234-567812345678", "12345678123456781234567812345678", "1234567812345678123456781234567A"]) {
+    for (const text of [
+      "{12345678-1234-5678-1234-567812345678}",
+      "urn:uuid:12345678-1234-5678-1234-567812345678",
+      "12345678123456781234567812345678",
+      "1234567812345678123456781234567A",
+    ]) {
       const value = parsed(JSON.stringify({ " u": text })) as UUID;
       expect(value).toBeInstanceOf(UUID);
       expect(value.hex).toBe(text.endsWith("A") ? "1234567812345678123456781234567a" : "12345678123456781234567812345678");
@@ -239,8 +298,17 @@ describe("parser: tags", () => {
 
   test("tag values Flask cannot load are refused (the whole payload)", () => {
     const bad = [
-      '{" t":null}', '{" b":"YW"}', '{" b":1}', '{" u":"not-a-uuid"}', '{" u":1}', '{" d":5}',
-      '{" di":{}}', '{" di":1}', '{" di":[1]}', '{" di":{" t":[1]}}', '{" di":{" m":"m"}}',
+      '{" t":null}',
+      '{" b":"YW"}',
+      '{" b":1}',
+      '{" u":"not-a-uuid"}',
+      '{" u":1}',
+      '{" d":5}',
+      '{" di":{}}',
+      '{" di":1}',
+      '{" di":[1]}',
+      '{" di":{" t":[1]}}',
+      '{" di":{" m":"m"}}',
     ];
     for (const text of bad) expect(parseTaggedJson(text), text).toBeNull();
   });

@@ -11,7 +11,10 @@ const leaf = fc.oneof(
   fc.boolean(),
   fc.maxSafeInteger(),
   fc.double().filter((x) => !Number.isInteger(x)),
-  fc.double().filter((x) => Number.isInteger(x)).map((x) => new PyFloat(x)),
+  fc
+    .double()
+    .filter((x) => Number.isInteger(x))
+    .map((x) => new PyFloat(x)),
   fc.bigInt().filter((n) => n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)),
   anyText,
   fc.uint8Array({ maxLength: 8 }),
@@ -25,7 +28,10 @@ const tree = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("list"), tie("tuple"), tie("dict")),
   list: fc.array(tie("value"), { maxLength: 4 }),
   tuple: fc.array(tie("value"), { maxLength: 4 }).map((items) => Tuple.from(items)),
-  dict: fc.dictionary(fc.oneof(anyText, fc.constantFrom(" t", " b", " m", " u", " d", " di", "__proto__")), tie("value"), { maxKeys: 3, noNullPrototype: true }),
+  dict: fc.dictionary(fc.oneof(anyText, fc.constantFrom(" t", " b", " m", " u", " d", " di", "__proto__")), tie("value"), {
+    maxKeys: 3,
+    noNullPrototype: true,
+  }),
 }));
 
 /** Any value of the flask format's value model (see docs/flask.md). */

@@ -125,7 +125,13 @@ describe("payloads behind a valid signature", () => {
   test("undecodable payloads are invalid cookies, never exceptions", async () => {
     const { sessions, reasons } = setup();
     const payloads: Array<[string | Buffer, boolean]> = [
-      ["[1,2]", false], ['"s"', false], ["1", false], ['{"a":', false], ["\ufeff{}", false], ['{" t":"ab"}', false], ["", false],
+      ["[1,2]", false],
+      ['"s"', false],
+      ["1", false],
+      ['{"a":', false],
+      ["\ufeff{}", false],
+      ['{" t":"ab"}', false],
+      ["", false],
       [Buffer.from([0x7b, 0x7d, 0xff]), false], // invalid UTF-8
       [Buffer.from("not zlib"), true],
       [deflateSync("{}").subarray(0, 5), true], // truncated
@@ -182,7 +188,12 @@ describe("Flask's own keys", () => {
     expect(payloadOf(value!)).toBe('{"_permanent":true,"u":1}');
     expect(response.headers.getSetCookie()[0]).toContain(`; Max-Age=600; Expires=${new Date(T0 + 600_000).toUTCString()};`);
     // Python truthiness, as Flask's session.permanent reads the key; `false` is not written back.
-    for (const [json, permanent] of [['{"_permanent":false,"u":1}', false], ['{"_permanent":1,"u":1}', true], ['{"_permanent":[],"u":1}', false], ['{"_permanent":0.0,"u":1}', false]] as const) {
+    for (const [json, permanent] of [
+      ['{"_permanent":false,"u":1}', false],
+      ['{"_permanent":1,"u":1}', true],
+      ['{"_permanent":[],"u":1}', false],
+      ['{"_permanent":0.0,"u":1}', false],
+    ] as const) {
       const session = await sessions.load(requestWith(`session=${flaskCookie(TEST_SECRET, json)}`));
       expect(session.permanent, json).toBe(permanent);
       expect(session.has("_permanent")).toBe(false);
@@ -237,7 +248,7 @@ describe("values JavaScript lacks", () => {
     expect(session.get("big")).toBe(18446744073709551617n);
     expect(session.get("neg")).toBe(-9007199254740993n);
     expect(session.get("ok")).toBe(9007199254740991);
-    const rewritten = await run((s) => (s.set("x", 1)), cookie);
+    const rewritten = await run((s) => s.set("x", 1), cookie);
     expect(payloadOf(rewritten.value!)).toBe('{"big":18446744073709551617,"neg":-9007199254740993,"ok":9007199254740991,"x":1}');
     await expect(run((s) => s.set("n", 2 ** 60))).rejects.toThrow(/beyond ±\(2\^53-1\).*BigInt/);
     expect(payloadOf((await run((s) => s.set("n", 2n ** 60n))).value!)).toBe('{"n":1152921504606846976}');

@@ -40,7 +40,9 @@ function referenceOpen(secret: string, cookieName: string, token: string): strin
   const [, kid, saltText, ivText, sealedText] = TOKEN.exec(token)!;
   const { key } = masterKey(secret);
   const sealed = Buffer.from(sealedText!, "base64url");
-  const decipher = createDecipheriv("aes-256-gcm", cookieKey(key, Buffer.from(saltText!, "base64url")), Buffer.from(ivText!, "base64url"), { authTagLength: 16 });
+  const decipher = createDecipheriv("aes-256-gcm", cookieKey(key, Buffer.from(saltText!, "base64url")), Buffer.from(ivText!, "base64url"), {
+    authTagLength: 16,
+  });
   decipher.setAAD(Buffer.from(`${cookieName}\u0000v1.${kid}.${saltText}.${ivText}`));
   decipher.setAuthTag(sealed.subarray(sealed.length - 16));
   return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString();
@@ -69,238 +71,275 @@ function withPart(token: string, index: 1 | 2 | 3 | 4, change: (bytes: Buffer) =
   return parts.join(".");
 }
 
-for (const cipher of ["noble", "webcrypto"] as const) describe(`cipher: "${cipher}"`, () => {
-  beforeAll(() => {
-    engine = cipher;
-  });
-
-  describe(`sealed codec (${cipher}): format`, () => {
-    test("the token layout, opened by an independent node:crypto implementation", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const s = state({ user: "ada" }, { permanent: true, flashes: [["message", "hi"]] });
-      const token = await codec.encode(s);
-      const match = TOKEN.exec(token);
-      expect(match).not.toBeNull();
-      expect(match![1]).toBe(masterKey(TEST_SECRET).kid);
-      // The sealed part is the envelope's bytes plus a 16-byte tag, nothing else.
-      const envelope = serializeEnvelope(s);
-      expect(Buffer.from(match![4]!, "base64url").length).toBe(Buffer.byteLength(envelope) + 16);
-      expect(referenceOpen(TEST_SECRET, "session", token)).toBe(envelope);
+for (const cipher of ["noble", "webcrypto"] as const)
+  describe(`cipher: "${cipher}"`, () => {
+    beforeAll(() => {
+      engine = cipher;
     });
 
-    test("a token sealed by the independent implementation opens, with every field", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const envelope = '{"c":1700000000,"a":1700000001,"p":1,"n":"xyz","f":[["error","no"]],"d":{"__proto__":{"isAdmin":true},"😀":["\u00e9",{"deep":[null,true,1.5]}]}}';
-      const back = (await codec.decode(referenceSeal(TEST_SECRET, "session", Buffer.from(envelope)))) as SessionState;
-      expect(back).toEqual({
-        data: new Map<string, unknown>([["__proto__", { isAdmin: true }], ["😀", ["\u00e9", { deep: [null, true, 1.5] }]]]),
-        flashes: [["error", "no"]],
-        permanent: true,
-        created: 1_700_000_000,
-        lastActive: 1_700_000_001,
-        nonce: "xyz",
+    describe(`sealed codec (${cipher}): format`, () => {
+      test("the token layout, opened by an independent node:crypto implementation", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const s = state({ user: "ada" }, { permanent: true, flashes: [["message", "hi"]] });
+        const token = await codec.encode(s);
+        const match = TOKEN.exec(token);
+        expect(match).not.toBeNull();
+        expect(match![1]).toBe(masterKey(TEST_SECRET).kid);
+        // The sealed part is the envelope's bytes plus a 16-byte tag, nothing else.
+        const envelope = serializeEnvelope(s);
+        expect(Buffer.from(match![4]!, "base64url").length).toBe(Buffer.byteLength(envelope) + 16);
+        expect(referenceOpen(TEST_SECRET, "session", token)).toBe(envelope);
       });
-      expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
-    });
 
-    test("round trip through encode and decode", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const s = state({ cart: ["a", "b"], n: 1 }, { nonce: "abc" });
-      const back = (await codec.decode(await codec.encode(s))) as SessionState;
-      expect(back).toEqual({ ...s, stale: undefined });
-      expect(back.stale).toBeUndefined();
-    });
+      test("a token sealed by the independent implementation opens, with every field", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const envelope =
+          '{"c":1700000000,"a":1700000001,"p":1,"n":"xyz","f":[["error","no"]],"d":{"__proto__":{"isAdmin":true},"😀":["\u00e9",{"deep":[null,true,1.5]}]}}';
+        const back = (await codec.decode(referenceSeal(TEST_SECRET, "session", Buffer.from(envelope)))) as SessionState;
+        expect(back).toEqual({
+          data: new Map<string, unknown>([
+            ["__proto__", { isAdmin: true }],
+            ["😀", ["\u00e9", { deep: [null, true, 1.5] }]],
+          ]),
+          flashes: [["error", "no"]],
+          permanent: true,
+          created: 1_700_000_000,
+          lastActive: 1_700_000_001,
+          nonce: "xyz",
+        });
+        expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+      });
 
-    test("no compression and no plaintext in the cookie (AE-08)", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ user: "ada-lovelace", role: "administrator", email: "ada@example.com" }));
-      // Fragments of 4+ characters: 2- and 3-character ones turn up in random bytes by chance.
-      for (const fragment of ["ada-lovelace", "administrator", "ada@example.com", "user", "role", "1700000000"]) {
-        expect(token).not.toContain(fragment);
-        expect(Buffer.from(token.split(".")[4]!, "base64url").toString("latin1")).not.toContain(fragment);
-      }
-      // Not base64 JSON: a JSON object's base64 starts with "eyJ", its bytes with '{"'.
-      expect(token.split(".")[4]!.startsWith("eyJ")).toBe(false);
-      expect(Buffer.from(token.split(".")[4]!, "base64url").toString("latin1").startsWith('{"')).toBe(false);
-    });
+      test("round trip through encode and decode", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const s = state({ cart: ["a", "b"], n: 1 }, { nonce: "abc" });
+        const back = (await codec.decode(await codec.encode(s))) as SessionState;
+        expect(back).toEqual({ ...s, stale: undefined });
+        expect(back.stale).toBeUndefined();
+      });
 
-    test("equal-length plaintexts give equal-length cookies, however redundant (AE-06)", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const redundant = "a".repeat(2000);
-      const random = randomBytes(1500).toString("base64url");
-      expect(random.length).toBe(redundant.length);
-      const a = await codec.encode(state({ v: redundant }));
-      const b = await codec.encode(state({ v: random }));
-      expect(a.length).toBe(b.length);
-      // and the length is exactly envelope + 16-byte tag, base64url, after a 50-character header
-      expect(a.length).toBe(50 + Math.ceil(((serializeEnvelope(state({ v: redundant })).length + 16) * 4) / 3));
-    });
-  });
-
-  describe(`sealed codec (${cipher}): randomness (AE-01, AE-07)`, () => {
-    test("identical sessions seal to different cookies", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const s = state({ user: "ada" });
-      const [a, b] = [await codec.encode(s), await codec.encode(s)];
-      expect(a).not.toBe(b);
-      expect(a.split(".")[2]).not.toBe(b.split(".")[2]); // salt, so a different AES key
-      expect(a.split(".")[3]).not.toBe(b.split(".")[3]); // IV
-      expect(a.split(".")[4]).not.toBe(b.split(".")[4]);
-    });
-
-    test("10^4 seals of the same session: no repeated IV, salt or ciphertext", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const s = state({ user: "ada" });
-      const n = 10_000;
-      const distinct = await distinctSealParts(() => codec.encode(s), n);
-      expect(distinct.ivs).toBe(n);
-      expect(distinct.salts).toBe(n);
-      expect(distinct.bodies).toBe(n);
-    });
-  });
-
-  describe(`sealed codec (${cipher}): every failure is an empty session, never an exception`, () => {
-    test("replacing any character of the token is rejected (AE-02)", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ user: "ada", role: "user" }));
-      for (let i = 0; i < token.length; i++) {
-        for (const step of [1, 17, 40]) {
-          const c = token[i]!;
-          const other = ALPHABET[(ALPHABET.indexOf(c) + step) % ALPHABET.length]!;
-          const result = await codec.decode!(token.slice(0, i) + other + token.slice(i + 1));
-          expect(["malformed", "bad_signature"], `position ${i} -> ${other}`).toContain(result);
+      test("no compression and no plaintext in the cookie (AE-08)", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ user: "ada-lovelace", role: "administrator", email: "ada@example.com" }));
+        // Fragments of 4+ characters: 2- and 3-character ones turn up in random bytes by chance.
+        for (const fragment of ["ada-lovelace", "administrator", "ada@example.com", "user", "role", "1700000000"]) {
+          expect(token).not.toContain(fragment);
+          expect(Buffer.from(token.split(".")[4]!, "base64url").toString("latin1")).not.toContain(fragment);
         }
-      }
+        // Not base64 JSON: a JSON object's base64 starts with "eyJ", its bytes with '{"'.
+        expect(token.split(".")[4]!.startsWith("eyJ")).toBe(false);
+        expect(Buffer.from(token.split(".")[4]!, "base64url").toString("latin1").startsWith('{"')).toBe(false);
+      });
+
+      test("equal-length plaintexts give equal-length cookies, however redundant (AE-06)", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const redundant = "a".repeat(2000);
+        const random = randomBytes(1500).toString("base64url");
+        expect(random.length).toBe(redundant.length);
+        const a = await codec.encode(state({ v: redundant }));
+        const b = await codec.encode(state({ v: random }));
+        expect(a.length).toBe(b.length);
+        // and the length is exactly envelope + 16-byte tag, base64url, after a 50-character header
+        expect(a.length).toBe(50 + Math.ceil(((serializeEnvelope(state({ v: redundant })).length + 16) * 4) / 3));
+      });
     });
 
-    test("flipping any bit of any byte of key id, salt, IV, ciphertext or tag fails the tag (AE-02)", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ user: "ada" }));
-      for (const index of [1, 2, 3, 4] as const) {
-        const length = Buffer.from(token.split(".")[index]!, "base64url").length;
-        for (let byte = 0; byte < length; byte++) {
-          for (const bit of [0x01, 0x80]) {
-            const tampered = withPart(token, index, (b) => flip(b, byte, bit));
-            expect(await codec.decode!(tampered), `part ${index} byte ${byte} bit ${bit}`).toBe("bad_signature");
+    describe(`sealed codec (${cipher}): randomness (AE-01, AE-07)`, () => {
+      test("identical sessions seal to different cookies", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const s = state({ user: "ada" });
+        const [a, b] = [await codec.encode(s), await codec.encode(s)];
+        expect(a).not.toBe(b);
+        expect(a.split(".")[2]).not.toBe(b.split(".")[2]); // salt, so a different AES key
+        expect(a.split(".")[3]).not.toBe(b.split(".")[3]); // IV
+        expect(a.split(".")[4]).not.toBe(b.split(".")[4]);
+      });
+
+      test("10^4 seals of the same session: no repeated IV, salt or ciphertext", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const s = state({ user: "ada" });
+        const n = 10_000;
+        const distinct = await distinctSealParts(() => codec.encode(s), n);
+        expect(distinct.ivs).toBe(n);
+        expect(distinct.salts).toBe(n);
+        expect(distinct.bodies).toBe(n);
+      });
+    });
+
+    describe(`sealed codec (${cipher}): every failure is an empty session, never an exception`, () => {
+      test("replacing any character of the token is rejected (AE-02)", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ user: "ada", role: "user" }));
+        for (let i = 0; i < token.length; i++) {
+          for (const step of [1, 17, 40]) {
+            const c = token[i]!;
+            const other = ALPHABET[(ALPHABET.indexOf(c) + step) % ALPHABET.length]!;
+            const result = await codec.decode!(token.slice(0, i) + other + token.slice(i + 1));
+            expect(["malformed", "bad_signature"], `position ${i} -> ${other}`).toContain(result);
           }
         }
-      }
+      });
+
+      test("flipping any bit of any byte of key id, salt, IV, ciphertext or tag fails the tag (AE-02)", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ user: "ada" }));
+        for (const index of [1, 2, 3, 4] as const) {
+          const length = Buffer.from(token.split(".")[index]!, "base64url").length;
+          for (let byte = 0; byte < length; byte++) {
+            for (const bit of [0x01, 0x80]) {
+              const tampered = withPart(token, index, (b) => flip(b, byte, bit));
+              expect(await codec.decode!(tampered), `part ${index} byte ${byte} bit ${bit}`).toBe("bad_signature");
+            }
+          }
+        }
+      });
+
+      test("the format version is bound: any other version is rejected", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ a: 1 }));
+        for (const version of ["v2", "v0", "V1", "v", "v11", "", "1"]) {
+          expect(await codec.decode!(`${version}${token.slice(2)}`), version).toBe("malformed");
+        }
+      });
+
+      test("a cookie sealed for one name does not open under another (AE-05)", async () => {
+        const a = await ready([TEST_SECRET], "a");
+        const b = await ready([TEST_SECRET], "b");
+        const token = await a.encode(state({ x: 1 }));
+        expect(typeof (await a.decode!(token))).toBe("object");
+        expect(await b.decode!(token)).toBe("bad_signature");
+      });
+
+      test("wrong key, unknown key id, another key's id, bad UTF-8 and bad JSON all give the same reason (AE-04, KR-04, KR-05)", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ x: 1 }));
+        const rotated = await ready([TEST_SECRET, OLD_SECRET]);
+        const oldKid = masterKey(OLD_SECRET).kid;
+        const kid = masterKey(TEST_SECRET).kid;
+        const unknownKid = kid === "AAAAAA" ? "BBBBBB" : "AAAAAA";
+        const failures: Array<[string, string, ReturnType<typeof sealedCodec>]> = [
+          ["wrong key", await (await ready([OLD_SECRET])).encode(state({ x: 1 })), codec],
+          ["unknown kid", token.replace(`.${kid}.`, `.${unknownKid}.`), codec],
+          ["another key's id", token.replace(`.${kid}.`, `.${oldKid}.`), rotated],
+          [
+            "unknown kid, sealed under the current key",
+            referenceSeal(TEST_SECRET, "session", Buffer.from(serializeEnvelope(state({ x: 1 }))), unknownKid),
+            codec,
+          ],
+          ["bad UTF-8", referenceSeal(TEST_SECRET, "session", new Uint8Array([0x7b, 0xff, 0x7d])), codec],
+          ["lone surrogate bytes", referenceSeal(TEST_SECRET, "session", new Uint8Array([0xed, 0xa0, 0x80])), codec],
+        ];
+        const bodies = [
+          "",
+          "[1,2]",
+          "null",
+          '"s"',
+          "{c:1}",
+          '{"c":1,"a":1,"d":{}} x',
+          "\ufeff{}",
+          '{"c":1,"a":1,"d":[1]}',
+          '{"c":-1,"a":1,"d":{}}',
+          '{"c":1,"a":1,"d":{},"p":true}',
+          '{"c":1,"a":1,"d":{},"f":[["m"]]}',
+        ];
+        for (const body of bodies) failures.push([`bad envelope ${body}`, referenceSeal(TEST_SECRET, "session", Buffer.from(body)), codec]);
+        for (const [what, bad, decoder] of failures) expect(await decoder.decode!(bad), what).toBe("bad_signature");
+        // The control: the same construction with a good envelope opens.
+        expect(typeof (await codec.decode!(referenceSeal(TEST_SECRET, "session", Buffer.from('{"c":1,"a":1,"d":{}}'))))).toBe("object");
+      });
+
+      test("truncated tag, ciphertext shorter than a tag, empty parts, IV or salt of the wrong length (AE-03)", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ x: 1 }));
+        const sealedLength = Buffer.from(token.split(".")[4]!, "base64url").length;
+        // Cutting bytes off the end: a shorter tag never verifies; under 16 bytes there is no tag at all.
+        for (let cut = 1; cut <= sealedLength; cut++) {
+          const result = await codec.decode!(withPart(token, 4, (b) => b.subarray(0, b.length - cut)));
+          expect(result, `cut ${cut}`).toBe(sealedLength - cut < 16 ? "malformed" : "bad_signature");
+        }
+        for (const n of [0, 8, 11, 13, 16]) {
+          expect(await codec.decode!(withPart(token, 3, () => randomBytes(n))), `IV of ${n} bytes`).toBe("malformed");
+        }
+        for (const n of [0, 12, 15, 17, 32]) {
+          expect(await codec.decode!(withPart(token, 2, () => randomBytes(n))), `salt of ${n} bytes`).toBe("malformed");
+        }
+        for (const kid of ["", "AAAAA", "AAAAAAA", "AAAA+A", "AAAA=A"]) {
+          expect(await codec.decode!(token.replace(/^v1\.[^.]+\./, `v1.${kid}.`)), `kid ${kid}`).toBe("malformed");
+        }
+      });
+
+      test("structure games and garbage are malformed, never a throw", async () => {
+        const codec = await ready([TEST_SECRET]);
+        const token = await codec.encode(state({ x: 1 }));
+        const cases = [
+          "",
+          ".",
+          "....",
+          ".....",
+          "v1",
+          "v1....",
+          token.slice(0, -1),
+          `${token}.`,
+          `.${token}`,
+          `${token}=`,
+          `${token}.x`,
+          token.replace(/\./g, ".."),
+          `${token.slice(0, 10)}+${token.slice(11)}`,
+          token.toUpperCase(),
+          `${token.slice(0, -3)}/${token.slice(-2)}`,
+          `${token.slice(0, token.lastIndexOf(".") + 1)}`,
+          "v1.AAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAA.",
+          "\u0000".repeat(10),
+          "é".repeat(200),
+        ];
+        for (const bad of cases) {
+          const result = await codec.decode!(bad);
+          expect(["malformed", "bad_signature"], JSON.stringify(bad)).toContain(result);
+        }
+        // The last character of a partial base64url group must have zero unused bits (one text
+        // per byte string): flipping its lowest bit keeps the bytes but is refused.
+        expect(token.split(".")[4]!.length % 4).toBe(3);
+        const last = token[token.length - 1]!;
+        expect(await codec.decode!(token.slice(0, -1) + ALPHABET[ALPHABET.indexOf(last) ^ 1]!)).toBe("malformed");
+      });
+
+      test("a token longer than the limit is rejected before any cryptography (SZ-02)", async () => {
+        const codec = sealedCodec([TEST_SECRET], "session", { maxTokenLength: 5000 });
+        await codec.ready;
+        const fits = await codec.encode(state({ v: "x".repeat(3000) }));
+        expect(fits.length).toBeGreaterThan(4096);
+        expect(typeof (await codec.decode!(fits))).toBe("object");
+        const big = await codec.encode(state({ v: "x".repeat(4000) }));
+        expect(big.length).toBeGreaterThan(5000);
+        expect(await codec.decode!(big)).toBe("malformed");
+        expect(await (await ready([TEST_SECRET])).decode!(fits)).toBe("malformed"); // default: 4096
+        expect(await codec.decode!(`v1.${"A".repeat(100_000)}`)).toBe("malformed");
+      });
     });
 
-    test("the format version is bound: any other version is rejected", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ a: 1 }));
-      for (const version of ["v2", "v0", "V1", "v", "v11", "", "1"]) {
-        expect(await codec.decode!(`${version}${token.slice(2)}`), version).toBe("malformed");
-      }
-    });
+    describe(`sealed codec (${cipher}): rotation`, () => {
+      test("a cookie sealed with an older secret opens and is marked stale; new cookies use the current key (KR-01, KR-02)", async () => {
+        const old = await ready([OLD_SECRET]);
+        const rotated = await ready([TEST_SECRET, OLD_SECRET]);
+        const current = await ready([TEST_SECRET]);
+        const token = await old.encode(state({ x: 1 }));
+        const back = (await rotated.decode!(token)) as SessionState;
+        expect(back.stale).toBe(true);
+        expect([...back.data]).toEqual([["x", 1]]);
+        expect(await current.decode!(token)).toBe("bad_signature");
+        const fresh = await rotated.encode(back);
+        expect(fresh.split(".")[1]).toBe(masterKey(TEST_SECRET).kid);
+        expect(((await current.decode!(fresh)) as SessionState).stale).toBeUndefined();
+      });
 
-    test("a cookie sealed for one name does not open under another (AE-05)", async () => {
-      const a = await ready([TEST_SECRET], "a");
-      const b = await ready([TEST_SECRET], "b");
-      const token = await a.encode(state({ x: 1 }));
-      expect(typeof (await a.decode!(token))).toBe("object");
-      expect(await b.decode!(token)).toBe("bad_signature");
-    });
-
-    test("wrong key, unknown key id, another key's id, bad UTF-8 and bad JSON all give the same reason (AE-04, KR-04, KR-05)", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ x: 1 }));
-      const rotated = await ready([TEST_SECRET, OLD_SECRET]);
-      const oldKid = masterKey(OLD_SECRET).kid;
-      const kid = masterKey(TEST_SECRET).kid;
-      const unknownKid = kid === "AAAAAA" ? "BBBBBB" : "AAAAAA";
-      const failures: Array<[string, string, ReturnType<typeof sealedCodec>]> = [
-        ["wrong key", await (await ready([OLD_SECRET])).encode(state({ x: 1 })), codec],
-        ["unknown kid", token.replace(`.${kid}.`, `.${unknownKid}.`), codec],
-        ["another key's id", token.replace(`.${kid}.`, `.${oldKid}.`), rotated],
-        ["unknown kid, sealed under the current key", referenceSeal(TEST_SECRET, "session", Buffer.from(serializeEnvelope(state({ x: 1 }))), unknownKid), codec],
-        ["bad UTF-8", referenceSeal(TEST_SECRET, "session", new Uint8Array([0x7b, 0xff, 0x7d])), codec],
-        ["lone surrogate bytes", referenceSeal(TEST_SECRET, "session", new Uint8Array([0xed, 0xa0, 0x80])), codec],
-      ];
-      const bodies = ["", "[1,2]", "null", '"s"', "{c:1}", '{"c":1,"a":1,"d":{}} x', "\ufeff{}", '{"c":1,"a":1,"d":[1]}', '{"c":-1,"a":1,"d":{}}', '{"c":1,"a":1,"d":{},"p":true}', '{"c":1,"a":1,"d":{},"f":[["m"]]}'];
-      for (const body of bodies) failures.push([`bad envelope ${body}`, referenceSeal(TEST_SECRET, "session", Buffer.from(body)), codec]);
-      for (const [what, bad, decoder] of failures) expect(await decoder.decode!(bad), what).toBe("bad_signature");
-      // The control: the same construction with a good envelope opens.
-      expect(typeof (await codec.decode!(referenceSeal(TEST_SECRET, "session", Buffer.from('{"c":1,"a":1,"d":{}}'))))).toBe("object");
-    });
-
-    test("truncated tag, ciphertext shorter than a tag, empty parts, IV or salt of the wrong length (AE-03)", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ x: 1 }));
-      const sealedLength = Buffer.from(token.split(".")[4]!, "base64url").length;
-      // Cutting bytes off the end: a shorter tag never verifies; under 16 bytes there is no tag at all.
-      for (let cut = 1; cut <= sealedLength; cut++) {
-        const result = await codec.decode!(withPart(token, 4, (b) => b.subarray(0, b.length - cut)));
-        expect(result, `cut ${cut}`).toBe(sealedLength - cut < 16 ? "malformed" : "bad_signature");
-      }
-      for (const n of [0, 8, 11, 13, 16]) {
-        expect(await codec.decode!(withPart(token, 3, () => randomBytes(n))), `IV of ${n} bytes`).toBe("malformed");
-      }
-      for (const n of [0, 12, 15, 17, 32]) {
-        expect(await codec.decode!(withPart(token, 2, () => randomBytes(n))), `salt of ${n} bytes`).toBe("malformed");
-      }
-      for (const kid of ["", "AAAAA", "AAAAAAA", "AAAA+A", "AAAA=A"]) {
-        expect(await codec.decode!(token.replace(/^v1\.[^.]+\./, `v1.${kid}.`)), `kid ${kid}`).toBe("malformed");
-      }
-    });
-
-    test("structure games and garbage are malformed, never a throw", async () => {
-      const codec = await ready([TEST_SECRET]);
-      const token = await codec.encode(state({ x: 1 }));
-      const cases = [
-        "", ".", "....", ".....", "v1", "v1....", token.slice(0, -1), `${token}.`, `.${token}`, `${token}=`, `${token}.x`,
-        token.replace(/\./g, ".."), `${token.slice(0, 10)}+${token.slice(11)}`, token.toUpperCase(), `${token.slice(0, -3)}/${token.slice(-2)}`,
-        `${token.slice(0, token.lastIndexOf(".") + 1)}`, "v1.AAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAA.", "\u0000".repeat(10), "é".repeat(200),
-      ];
-      for (const bad of cases) {
-        const result = await codec.decode!(bad);
-        expect(["malformed", "bad_signature"], JSON.stringify(bad)).toContain(result);
-      }
-      // The last character of a partial base64url group must have zero unused bits (one text
-      // per byte string): flipping its lowest bit keeps the bytes but is refused.
-      expect(token.split(".")[4]!.length % 4).toBe(3);
-      const last = token[token.length - 1]!;
-      expect(await codec.decode!(token.slice(0, -1) + ALPHABET[ALPHABET.indexOf(last) ^ 1]!)).toBe("malformed");
-    });
-
-    test("a token longer than the limit is rejected before any cryptography (SZ-02)", async () => {
-      const codec = sealedCodec([TEST_SECRET], "session", { maxTokenLength: 5000 });
-      await codec.ready;
-      const fits = await codec.encode(state({ v: "x".repeat(3000) }));
-      expect(fits.length).toBeGreaterThan(4096);
-      expect(typeof (await codec.decode!(fits))).toBe("object");
-      const big = await codec.encode(state({ v: "x".repeat(4000) }));
-      expect(big.length).toBeGreaterThan(5000);
-      expect(await codec.decode!(big)).toBe("malformed");
-      expect(await (await ready([TEST_SECRET])).decode!(fits)).toBe("malformed"); // default: 4096
-      expect(await codec.decode!(`v1.${"A".repeat(100_000)}`)).toBe("malformed");
+      test("sealing and signing keys differ: a signed-format key id never opens a sealed cookie (KR-08)", async () => {
+        const okm = Buffer.from(hkdfSync("sha256", TEST_SECRET, "websession/v1", "websession/sign/v1", 36));
+        const signKid = okm.subarray(32, 36).toString("base64url").slice(0, 6);
+        expect(signKid).not.toBe(masterKey(TEST_SECRET).kid);
+        expect(okm.subarray(0, 32).equals(masterKey(TEST_SECRET).key)).toBe(false);
+      });
     });
   });
-
-  describe(`sealed codec (${cipher}): rotation`, () => {
-    test("a cookie sealed with an older secret opens and is marked stale; new cookies use the current key (KR-01, KR-02)", async () => {
-      const old = await ready([OLD_SECRET]);
-      const rotated = await ready([TEST_SECRET, OLD_SECRET]);
-      const current = await ready([TEST_SECRET]);
-      const token = await old.encode(state({ x: 1 }));
-      const back = (await rotated.decode!(token)) as SessionState;
-      expect(back.stale).toBe(true);
-      expect([...back.data]).toEqual([["x", 1]]);
-      expect(await current.decode!(token)).toBe("bad_signature");
-      const fresh = await rotated.encode(back);
-      expect(fresh.split(".")[1]).toBe(masterKey(TEST_SECRET).kid);
-      expect(((await current.decode!(fresh)) as SessionState).stale).toBeUndefined();
-    });
-
-    test("sealing and signing keys differ: a signed-format key id never opens a sealed cookie (KR-08)", async () => {
-      const okm = Buffer.from(hkdfSync("sha256", TEST_SECRET, "websession/v1", "websession/sign/v1", 36));
-      const signKid = okm.subarray(32, 36).toString("base64url").slice(0, 6);
-      expect(signKid).not.toBe(masterKey(TEST_SECRET).kid);
-      expect(okm.subarray(0, 32).equals(masterKey(TEST_SECRET).key)).toBe(false);
-    });
-  });
-});
 
 describe("sealed codec: engines, 0.1.0 cookies, the cookie-key cache", () => {
   // Written by websession 0.1.0 (WebCrypto only): they must open forever.
@@ -308,14 +347,19 @@ describe("sealed codec: engines, 0.1.0 cookies, the cookie-key cache", () => {
   const OLD_010 = "old-secret-old-secret-old-secret-00";
   const TOKEN_010 =
     "v1.9lP2FA.YFStO0tpkz2jjYTKAhBo0w.N5DLiLQmUmlfyWCD.qzZ8jlgPDLfWOJ72V-WeV4QmkE401esijowNzscSr6CvYQ5ICyuYx9aXg2xHIx80ynCQamC9GglBjxSDYvI9fvI4gAxv_LcNp5ECPzgqBzgW0HQRzDLEFds82oADaU1fBqbGJ0MkPuyeYp5SrzDSaS_ftV6-9cM";
-  const OLD_TOKEN_010 = "v1.50uBqQ.Gqp9fQM2L6hsiRAouRRVYA.BY16rogLcc9rh80G.O_NK66y0dQExzgGrnJo4105pQ5inTAM8k0n4O25iKK8pyaC63YaIR_nnXGwyFkZGRmVYHrU2DpuZSzCOlyABp7i-";
+  const OLD_TOKEN_010 =
+    "v1.50uBqQ.Gqp9fQM2L6hsiRAouRRVYA.BY16rogLcc9rh80G.O_NK66y0dQExzgGrnJo4105pQ5inTAM8k0n4O25iKK8pyaC63YaIR_nnXGwyFkZGRmVYHrU2DpuZSzCOlyABp7i-";
 
   for (const cipher of ["noble", "webcrypto"] as const) {
     test(`${cipher}: a cookie sealed by 0.1.0 opens, with every field; one under an older secret is stale`, async () => {
       const codec = sealedCodec([SECRET_010, OLD_010], "session", { cipher });
       await codec.ready;
       expect(await codec.decode(TOKEN_010)).toEqual({
-        data: new Map<string, unknown>([["user", "ada"], ["n", 1], ["ü", "☃"]]),
+        data: new Map<string, unknown>([
+          ["user", "ada"],
+          ["n", 1],
+          ["ü", "☃"],
+        ]),
         flashes: [["info", "hi"]],
         permanent: true,
         created: 1_700_000_000,
@@ -335,7 +379,10 @@ describe("sealed codec: engines, 0.1.0 cookies, the cookie-key cache", () => {
     const web = sealedCodec([TEST_SECRET], "sid", { cipher: "webcrypto" });
     await Promise.all([noble.ready, web.ready]);
     const s = state({ user: "ada", cart: [1, 2, 3], text: "é\u2028😀" });
-    for (const [from, to] of [[noble, web], [web, noble]] as const) {
+    for (const [from, to] of [
+      [noble, web],
+      [web, noble],
+    ] as const) {
       const token = await from.encode(s);
       expect(await to.decode(token)).toEqual(s);
       expect(JSON.parse(referenceOpen(TEST_SECRET, "sid", token))).toMatchObject({ d: { user: "ada" } });
@@ -369,7 +416,7 @@ describe("sealed codec: engines, 0.1.0 cookies, the cookie-key cache", () => {
   });
 });
 
-describe("format: \"sealed\" through createSessions", () => {
+describe('format: "sealed" through createSessions', () => {
   type Handler = (request: Request, session: Session) => Response | Promise<Response>;
 
   function setup(secret: string | string[] = TEST_SECRET) {

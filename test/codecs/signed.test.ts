@@ -91,10 +91,22 @@ describe("signed codec", () => {
     const token = codec.encode(state({ a: 1 }));
     const [body, kid, sig] = token.split(".") as [string, string, string];
     const cases = [
-      "", ".", "..", "...", token.slice(0, -1), `${body}.${kid}.`, `${token}X`, `${token}.x`, `${token}=`,
-      `.${token}`, `${body}..${kid}.${sig}`, `${body}.${kid}.${"A".repeat(43)}`, token.toUpperCase(),
+      "",
+      ".",
+      "..",
+      "...",
+      token.slice(0, -1),
+      `${body}.${kid}.`,
+      `${token}X`,
+      `${token}.x`,
+      `${token}=`,
+      `.${token}`,
+      `${body}..${kid}.${sig}`,
+      `${body}.${kid}.${"A".repeat(43)}`,
+      token.toUpperCase(),
       `${body}.${kid}.${sig.slice(0, -1)}${sig.endsWith("A") ? "B" : "A"}`,
-      `${body}.${kid}.${sig.slice(0, 5)}+${sig.slice(6)}`, `${body}.${kid}.${sig.slice(0, 5)}/${sig.slice(6)}`,
+      `${body}.${kid}.${sig.slice(0, 5)}+${sig.slice(6)}`,
+      `${body}.${kid}.${sig.slice(0, 5)}/${sig.slice(6)}`,
     ];
     for (const bad of cases) expect(typeof codec.decode(bad), JSON.stringify(bad)).toBe("string");
   });
@@ -127,7 +139,20 @@ describe("signed codec", () => {
       const signedText = `${Buffer.from(bytes).toString("base64url")}.${kid}`;
       return `${signedText}.${createHmac("sha256", okm.subarray(0, 32)).update(`session\u0000${signedText}`).digest("base64url")}`;
     }
-    const bodies = ["[1,2]", '"s"', "null", "1", '{"c":1,"a":1,"d":[1]}', '{"c":-1,"a":1,"d":{}}', '{"c":1.5,"a":1,"d":{}}', '{"c":1,"a":1,"d":{}} x', "\ufeff{}", "{c:1}", '{"c":1,"a":1,"d":{},"p":true}', '{"c":1,"a":1,"d":{},"f":[["m"]]}'];
+    const bodies = [
+      "[1,2]",
+      '"s"',
+      "null",
+      "1",
+      '{"c":1,"a":1,"d":[1]}',
+      '{"c":-1,"a":1,"d":{}}',
+      '{"c":1.5,"a":1,"d":{}}',
+      '{"c":1,"a":1,"d":{}} x',
+      "\ufeff{}",
+      "{c:1}",
+      '{"c":1,"a":1,"d":{},"p":true}',
+      '{"c":1,"a":1,"d":{},"f":[["m"]]}',
+    ];
     for (const body of bodies) expect(codec.decode(signRaw(new TextEncoder().encode(body))), body).toBe("malformed");
     expect(codec.decode(signRaw(new Uint8Array([0x7b, 0xff, 0x7d])))).toBe("malformed");
     const deep = `{"c":1,"a":1,"d":{"x":${"[".repeat(10000)}${"]".repeat(10000)}}}`;
@@ -164,9 +189,11 @@ describe("signed codec fast paths", () => {
   function randomData(seed: number): Record<string, unknown> {
     let x = seed;
     const next = (): number => (x = (x * 1103515245 + 12345) & 0x7fffffff);
-    const text = (n: number): string => Array.from({ length: n }, () => String.fromCodePoint([0x41 + (next() % 26), 0xe9, 0x4e2d, 0x1f600][next() % 4]!)).join("");
+    const text = (n: number): string =>
+      Array.from({ length: n }, () => String.fromCodePoint([0x41 + (next() % 26), 0xe9, 0x4e2d, 0x1f600][next() % 4]!)).join("");
     const data: Record<string, unknown> = {};
-    for (let i = next() % 12; i >= 0; i--) data[text(1 + (next() % 6))] = next() % 3 === 0 ? text(next() % 300) : { n: next(), list: [text(3), null, true, next() / 7] };
+    for (let i = next() % 12; i >= 0; i--)
+      data[text(1 + (next() % 6))] = next() % 3 === 0 ? text(next() % 300) : { n: next(), list: [text(3), null, true, next() / 7] };
     return data;
   }
 

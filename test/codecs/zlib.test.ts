@@ -11,16 +11,19 @@ const text = new TextEncoder();
 
 test("the reused deflater equals a fresh one-shot deflate, payload after payload, whatever came before", () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.string({ maxLength: 3000 }), fc.json({ maxDepth: 4 }), fc.uint8Array({ maxLength: 2000 })), { minLength: 1, maxLength: 6 }), (inputs) => {
-      for (const input of inputs) {
-        const bytes = typeof input === "string" ? text.encode(input) : input;
-        const expected = deflate(bytes, { level: 6 });
-        expect(zlibCompressWithin(bytes, expected.length)).toEqual(expected);
-        // One byte less room than it needs: null, and the next call is unaffected.
-        expect(zlibCompressWithin(bytes, expected.length - 1)).toBeNull();
-        expect(zlibDecompress(zlibCompressWithin(bytes, expected.length + 10)!, 1 << 20)).toEqual(bytes);
-      }
-    }),
+    fc.property(
+      fc.array(fc.oneof(fc.string({ maxLength: 3000 }), fc.json({ maxDepth: 4 }), fc.uint8Array({ maxLength: 2000 })), { minLength: 1, maxLength: 6 }),
+      (inputs) => {
+        for (const input of inputs) {
+          const bytes = typeof input === "string" ? text.encode(input) : input;
+          const expected = deflate(bytes, { level: 6 });
+          expect(zlibCompressWithin(bytes, expected.length)).toEqual(expected);
+          // One byte less room than it needs: null, and the next call is unaffected.
+          expect(zlibCompressWithin(bytes, expected.length - 1)).toBeNull();
+          expect(zlibDecompress(zlibCompressWithin(bytes, expected.length + 10)!, 1 << 20)).toEqual(bytes);
+        }
+      },
+    ),
     { numRuns: 150 },
   );
 });

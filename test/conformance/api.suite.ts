@@ -153,7 +153,13 @@ export default defineSuite("api", (test) => {
   });
 
   test("version and migrate: old data is upgraded and written back in the same response", async () => {
-    const sessions = createSessions({ secret: SECRET, now: () => T0, schema: userSchema, version: 2, migrate: (data, from) => (from === 0 ? { user: String(data.name) } : data) });
+    const sessions = createSessions({
+      secret: SECRET,
+      now: () => T0,
+      schema: userSchema,
+      version: 2,
+      migrate: (data, from) => (from === 0 ? { user: String(data.name) } : data),
+    });
     const response = await sessions.handle((_request, session) => new Response(JSON.stringify(session.toJSON())))(get(await cookieHolding({ name: "ada" })));
     expectEqual(await response.text(), '{"user":"ada"}');
     const plain = createSessions({ secret: SECRET, now: () => T0 });
@@ -253,8 +259,14 @@ export default defineSuite("api", (test) => {
       const out = await app(get(cookies, "/logout"));
       expectEqual(await out.text(), "device=d-1 user=-");
       const outLines = out.headers.getSetCookie();
-      expectTrue(outLines.some((l) => l.startsWith("auth=; Max-Age=0")), JSON.stringify(outLines));
-      expectTrue(outLines.every((l) => !l.startsWith("device=; ")), JSON.stringify(outLines));
+      expectTrue(
+        outLines.some((l) => l.startsWith("auth=; Max-Age=0")),
+        JSON.stringify(outLines),
+      );
+      expectTrue(
+        outLines.every((l) => !l.startsWith("device=; ")),
+        JSON.stringify(outLines),
+      );
       expectEqual(out.headers.get("Vary"), "Cookie");
     });
   }
@@ -269,7 +281,10 @@ export default defineSuite("api", (test) => {
     a.set("user", "ada");
     const response = new Response("ok", { headers: { "Set-Cookie": "theme=dark; Path=/", Vary: "Accept-Encoding" } });
     const committed = await auth.commit(a, await device.commit(d, response));
-    expectEqual(committed.headers.getSetCookie().map((l) => l.split("=")[0]), ["theme", "device", "auth"]);
+    expectEqual(
+      committed.headers.getSetCookie().map((l) => l.split("=")[0]),
+      ["theme", "device", "auth"],
+    );
     expectEqual(committed.headers.get("Vary"), "Accept-Encoding, Cookie");
   });
 });

@@ -296,7 +296,10 @@ const behaviours: Array<[name: string, run: (d: Driver) => Promise<void>]> = [
       expectEqual(login.headers.get("location"), "http://localhost/");
       const shown = await app(get("/", cookieFrom(login)));
       expectEqual(await shown.json(), {
-        first: [["info", "Welcome back"], ["message", "2 new messages"]],
+        first: [
+          ["info", "Welcome back"],
+          ["message", "2 new messages"],
+        ],
         again: ["Welcome back", "2 new messages"],
         user: "ada",
       });

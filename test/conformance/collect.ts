@@ -58,12 +58,7 @@ export async function registerSuites(found: readonly SuiteFile[], test: TestFn):
 }
 
 function isSuite(value: unknown): value is Suite {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as Suite).name === "string" &&
-    typeof (value as Suite).register === "function"
-  );
+  return typeof value === "object" && value !== null && typeof (value as Suite).name === "string" && typeof (value as Suite).register === "function";
 }
 
 function baseName(path: string): string {

@@ -71,7 +71,11 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
       prefix,
       minTtl: 1,
       // Session heads only ([prefix, key]); chunks sit one level further down.
-      rawKeys: async () => (await entries(kv, prefix)).filter((e) => e.key.length === 2).map((e) => prefix + String(e.key[1])).sort(),
+      rawKeys: async () =>
+        (await entries(kv, prefix))
+          .filter((e) => e.key.length === 2)
+          .map((e) => prefix + String(e.key[1]))
+          .sort(),
       async ttl(raw) {
         const head = (await kv.get<Head>([prefix, raw.slice(prefix.length)])).value;
         return head === null ? null : (head.e - Date.now()) / 1000;
@@ -92,7 +96,10 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
     expectEqual((await store.get("key"))?.["d:more"], '"x"');
     const after = (await entries(kv, prefix)).filter((e) => e.key.length === 4);
     expectEqual(after.length, 6);
-    expectTrue(after.every((e) => e.key[2] !== chunks[0]!.key[2]), "a new generation replaced the old chunks");
+    expectTrue(
+      after.every((e) => e.key[2] !== chunks[0]!.key[2]),
+      "a new generation replaced the old chunks",
+    );
     expectEqual(await store.patch!("key", { set: { k: "key", c: "1", a: "2" }, delete: [], replace: true }, 3600), true);
     expectEqual((await entries(kv, prefix)).length, 1, "a small record lives in its head alone");
     await store.set("key", big, 3600);
@@ -145,7 +152,11 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
   test("Deno KV: destroy() racing a slow request never resurrects the session, 100 trials (ST-08)", async () => {
     const kv = await kvNow();
     const prefix = randomPrefix();
-    const { resurrected, late } = await destroyRaces(appOver(denoKvStore(kv, { prefix: [prefix] })), 100, async (cookie) => (await kv.get([prefix, await storeKeyOfCookie(cookie)])).value !== null);
+    const { resurrected, late } = await destroyRaces(
+      appOver(denoKvStore(kv, { prefix: [prefix] })),
+      100,
+      async (cookie) => (await kv.get([prefix, await storeKeyOfCookie(cookie)])).value !== null,
+    );
     expectEqual(resurrected, 0);
     expectTrue(late > 0, "some slow commits landed after the destroy");
   });

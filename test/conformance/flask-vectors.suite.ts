@@ -14,7 +14,6 @@ import { expectedSession } from "./flask-typed.ts";
 import type { ExpectedSession, FlaskVector as Vector } from "./flask-typed.ts";
 import { defineSuite, expectEqual, expectTrue } from "./harness.ts";
 
-
 interface SetCookieExample {
   name: string;
   now: number;
@@ -216,7 +215,7 @@ export default defineSuite("flask vectors", (test) => {
         if (!attributes.some((a) => a.startsWith("SameSite="))) attributes.push("SameSite=Lax");
         const expires = attributes.find((a) => a.startsWith("Expires="));
         if (expires !== undefined && !attributes.some((a) => a.startsWith("Max-Age="))) {
-          attributes.push(`Max-Age=${(Date.parse(expires.slice(8)) / 1000) - example.now}`);
+          attributes.push(`Max-Age=${Date.parse(expires.slice(8)) / 1000 - example.now}`);
         }
         const [ourPair, ...ourAttributes] = ours[i]!.split("; ");
         expectEqual(ourPair, pair, "name=value");

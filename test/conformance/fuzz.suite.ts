@@ -23,7 +23,10 @@ const PART = 5_000;
 
 export default defineSuite("fuzz", (test) => {
   test("the CI plan covers every target with 100,000 cases in all", () => {
-    expectEqual(CI_PLAN.reduce((n, [, cases]) => n + cases, 0), 100_000);
+    expectEqual(
+      CI_PLAN.reduce((n, [, cases]) => n + cases, 0),
+      100_000,
+    );
     expectEqual(new Set(CI_PLAN.map(([target]) => target)).size, CI_PLAN.length);
   });
 

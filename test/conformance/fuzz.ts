@@ -89,7 +89,36 @@ class Rand {
 // Characters a mutation inserts: mostly the token alphabet (mutants that reach the MAC), then
 // separators, quotes, escapes, controls and Latin-1 (the header's byte range; NUL, CR and LF
 // cannot be sent at all).
-const SPECIAL = [".", ".", "=", ";", ",", " ", "\t", '"', "\\", "%", "+", "/", "$", "!", "~", "*", "'", "(", ")", "\u0001", "\u001f", "\u007f", "\u0080", "\u0085", "\u00a0", "\u00ad", "\u00e9", "\u00ff"];
+const SPECIAL = [
+  ".",
+  ".",
+  "=",
+  ";",
+  ",",
+  " ",
+  "\t",
+  '"',
+  "\\",
+  "%",
+  "+",
+  "/",
+  "$",
+  "!",
+  "~",
+  "*",
+  "'",
+  "(",
+  ")",
+  "\u0001",
+  "\u001f",
+  "\u007f",
+  "\u0080",
+  "\u0085",
+  "\u00a0",
+  "\u00ad",
+  "\u00e9",
+  "\u00ff",
+];
 function randomChar(r: Rand): string {
   const roll = r.next();
   if (roll < 0.7) return ALPHABET[r.int(64)]!;
@@ -329,7 +358,24 @@ function mutateHeader(r: Rand, setup: Setup): string {
       pairs[i] = [name, mutateToken(r, value, setup.spliceable)];
     } else if (roll < 0.84) {
       // name games: case, look-alike prefixes, percent-encoding, chunk index tricks
-      pairs[i] = [r.pick([name.toUpperCase(), `\u00a0${name}`, ` ${name}`, `\t${name}`, `${name} `, `${name}%00`, name.replace("s", "%73"), `${name}x`, `x${name}`, `${NAME}.0${name.slice(NAME.length + 1)}`, `${NAME}.${r.int(5)}`, `=${name}`, `$${name}`]), value];
+      pairs[i] = [
+        r.pick([
+          name.toUpperCase(),
+          `\u00a0${name}`,
+          ` ${name}`,
+          `\t${name}`,
+          `${name} `,
+          `${name}%00`,
+          name.replace("s", "%73"),
+          `${name}x`,
+          `x${name}`,
+          `${NAME}.0${name.slice(NAME.length + 1)}`,
+          `${NAME}.${r.int(5)}`,
+          `=${name}`,
+          `$${name}`,
+        ]),
+        value,
+      ];
     } else if (roll < 0.92) {
       pairs.splice(i, 1); // drop (a chunk, say)
       if (pairs.length === 0) pairs.push([NAME, ""]);
@@ -349,7 +395,8 @@ function mutateHeader(r: Rand, setup: Setup): string {
     const copy: Pair = [name, r.chance(0.5) ? value : mutateToken(r, value, setup.spliceable)];
     for (let k = 20 + r.int(80); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [...copy]);
   }
-  for (let k = r.int(4); k > 0; k--) pairs.splice(r.int(pairs.length + 1), 0, [randomText(r, 6).replace(/[=;,]/g, "") || "x", randomText(r, 10).replace(/[;,]/g, "")]);
+  for (let k = r.int(4); k > 0; k--)
+    pairs.splice(r.int(pairs.length + 1), 0, [randomText(r, 6).replace(/[=;,]/g, "") || "x", randomText(r, 10).replace(/[;,]/g, "")]);
   if (r.chance(0.1)) pairs.reverse();
   let header = "";
   for (let i = 0; i < pairs.length; i++) {
@@ -399,7 +446,14 @@ async function fuzzSessions(target: Exclude<TargetName, "tokens">, seed: number,
         if (session.size !== 0) findings.push({ target, seed, index, kind: "forgery", input: header, detail: "a fresh session with data" });
         else if (want !== null) findings.push({ target, seed, index, kind: "miss", input: header, detail: `expected ${JSON.stringify(want)}` });
       } else if (want === null || !same(data, want)) {
-        findings.push({ target, seed, index, kind: "forgery", input: header, detail: `accepted ${JSON.stringify(data).slice(0, 200)}, expected ${want === null ? "a fresh session" : JSON.stringify(want)}` });
+        findings.push({
+          target,
+          seed,
+          index,
+          kind: "forgery",
+          input: header,
+          detail: `accepted ${JSON.stringify(data).slice(0, 200)}, expected ${want === null ? "a fresh session" : JSON.stringify(want)}`,
+        });
       } else {
         accepted++;
       }
@@ -408,7 +462,10 @@ async function fuzzSessions(target: Exclude<TargetName, "tokens">, seed: number,
       if (index % 16 === 0 && session.isNew) {
         session.set("fuzz", index);
         const response = await setup.sessions.commit(session, new Response("ok"));
-        const written = response.headers.getSetCookie().map((l) => l.slice(l.indexOf("=") + 1, l.indexOf(";"))).filter((v) => v !== "");
+        const written = response.headers
+          .getSetCookie()
+          .map((l) => l.slice(l.indexOf("=") + 1, l.indexOf(";")))
+          .filter((v) => v !== "");
         if (session.isNew && written.some((v) => referenceValues(seen, NAME).includes(v))) {
           findings.push({ target, seed, index, kind: "forgery", input: header, detail: "a presented cookie value was re-issued" });
         }
@@ -438,7 +495,12 @@ async function fuzzTokens(seed: number, cases: number, from: number): Promise<Fu
     const [name, codec] = codecs[which]!;
     const tokens = valid[which]!;
     let token = r.pick(tokens);
-    for (let m = 1 + r.int(3); m > 0; m--) token = mutateToken(r, token, tokens.filter((t) => t !== token));
+    for (let m = 1 + r.int(3); m > 0; m--)
+      token = mutateToken(
+        r,
+        token,
+        tokens.filter((t) => t !== token),
+      );
     // Beyond the header's Latin-1: any code point, lone surrogates included.
     if (r.chance(0.3)) {
       const i = r.int(token.length + 1);
@@ -472,6 +534,9 @@ export function fuzz(target: TargetName, seed: number, cases: number, from = 0):
 export function describeFindings(report: FuzzReport, max = 3): string {
   return report.findings
     .slice(0, max)
-    .map((f) => `${f.kind} at seed ${f.seed} case ${f.index} (${f.target}): ${JSON.stringify(f.input.length > 300 ? `${f.input.slice(0, 300)}...` : f.input)}: ${f.detail.split("\n")[0]}`)
+    .map(
+      (f) =>
+        `${f.kind} at seed ${f.seed} case ${f.index} (${f.target}): ${JSON.stringify(f.input.length > 300 ? `${f.input.slice(0, 300)}...` : f.input)}: ${f.detail.split("\n")[0]}`,
+    )
     .join("\n");
 }

@@ -68,7 +68,9 @@ export function kvStoreSuite(namespace?: KVNamespaceWithList): Suite {
       const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
       const [entry] = await listed(ns, prefix);
       await ns.put(entry!.name, "{not json", { expirationTtl: 600 });
-      const res = await sessions.handle((_r, s) => new Response(JSON.stringify(s.toJSON())))(new Request("https://app.example/", { headers: { Cookie: cookie } }));
+      const res = await sessions.handle((_r, s) => new Response(JSON.stringify(s.toJSON())))(
+        new Request("https://app.example/", { headers: { Cookie: cookie } }),
+      );
       expectEqual([res.status, await res.text()], [200, "{}"]);
     });
 

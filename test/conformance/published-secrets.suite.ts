@@ -19,10 +19,23 @@ const GOOD_SECRET = "Ec3JyiFTT7HIG5dKpn5kHq3lNvN6_jAwRF4Si0f8f3o";
 
 // Lines 1, 2289, 4578, ... and the last of ../shared/data/published-secrets.sha256-16.txt.
 const SAMPLE = [
-  "00015487cf031f1d", "1156dd977567d398", "222be796f473ca21", "32abce86f38347eb", "43f0f1143f437699",
-  "54cdabfe6305efb5", "65d7c8dbdbc5789d", "769a7172da0a43d1", "87c13830fb35f455", "998a7d3037f788cb",
-  "aa58b7c11cd27604", "bbce4138e099cb9f", "cd1b31f02965976f", "de1a1637ae82215e", "ef1401b8c39f7302",
-  "fffe26b770463df6", "ffff8599cb2895f2",
+  "00015487cf031f1d",
+  "1156dd977567d398",
+  "222be796f473ca21",
+  "32abce86f38347eb",
+  "43f0f1143f437699",
+  "54cdabfe6305efb5",
+  "65d7c8dbdbc5789d",
+  "769a7172da0a43d1",
+  "87c13830fb35f455",
+  "998a7d3037f788cb",
+  "aa58b7c11cd27604",
+  "bbce4138e099cb9f",
+  "cd1b31f02965976f",
+  "de1a1637ae82215e",
+  "ef1401b8c39f7302",
+  "fffe26b770463df6",
+  "ffff8599cb2895f2",
 ];
 
 const FORMATS: { label: string; options: Partial<SessionsOptions> }[] = [

@@ -56,33 +56,34 @@ export const review = defineSuite("outside review 2026-12", (test) => {
     });
 
     // Flask's cookie carries no creation time (absoluteLifetime is refused with it).
-    if (mode !== "flask") test(`OR-2: regenerate() keeps the creation time, so absoluteLifetime still ends the session [${mode}]`, async () => {
-      const m: Mode = mode;
-      const clock = { ms: T0 };
-      const sessions = createSessions<{ user?: string }>(options(m, clock, { absoluteLifetime: 12 * 3600 }));
-      const app = sessions.handle((req, session) => {
-        const action = new URL(req.url).pathname;
-        if (action === "/login") session.set("user", "ada");
-        else if (action === "/rotate") session.regenerate();
-        else if (action === "/fresh") session.regenerate({ fresh: true });
-        return Response.json({ user: session.get("user") ?? null });
+    if (mode !== "flask")
+      test(`OR-2: regenerate() keeps the creation time, so absoluteLifetime still ends the session [${mode}]`, async () => {
+        const m: Mode = mode;
+        const clock = { ms: T0 };
+        const sessions = createSessions<{ user?: string }>(options(m, clock, { absoluteLifetime: 12 * 3600 }));
+        const app = sessions.handle((req, session) => {
+          const action = new URL(req.url).pathname;
+          if (action === "/login") session.set("user", "ada");
+          else if (action === "/rotate") session.regenerate();
+          else if (action === "/fresh") session.regenerate({ fresh: true });
+          return Response.json({ user: session.get("user") ?? null });
+        });
+        const at = (path: string, cookie?: string) => app(new Request(`https://app.example${path}`, { headers: cookie === undefined ? {} : { cookie } }));
+        let cookie = pairOf(await at("/login"));
+        // Regenerating every 11 hours: the session still ends 12 hours after the login.
+        clock.ms += 11 * HOUR;
+        cookie = pairOf(await at("/rotate", cookie));
+        clock.ms += 11 * HOUR;
+        const late = await at("/rotate", cookie);
+        expectEqual(((await late.json()) as { user: string | null }).user, null, "22 hours after login");
+        // regenerate({ fresh: true }) is the explicit new login: a new absolute lifetime.
+        clock.ms = T0;
+        cookie = pairOf(await at("/login"));
+        clock.ms += 11 * HOUR;
+        cookie = pairOf(await at("/fresh", cookie));
+        clock.ms += 11 * HOUR;
+        expectEqual(((await (await at("/", cookie)).json()) as { user: string | null }).user, "ada", "11 hours after a fresh login");
       });
-      const at = (path: string, cookie?: string) => app(new Request(`https://app.example${path}`, { headers: cookie === undefined ? {} : { cookie } }));
-      let cookie = pairOf(await at("/login"));
-      // Regenerating every 11 hours: the session still ends 12 hours after the login.
-      clock.ms += 11 * HOUR;
-      cookie = pairOf(await at("/rotate", cookie));
-      clock.ms += 11 * HOUR;
-      const late = await at("/rotate", cookie);
-      expectEqual(((await late.json()) as { user: string | null }).user, null, "22 hours after login");
-      // regenerate({ fresh: true }) is the explicit new login: a new absolute lifetime.
-      clock.ms = T0;
-      cookie = pairOf(await at("/login"));
-      clock.ms += 11 * HOUR;
-      cookie = pairOf(await at("/fresh", cookie));
-      clock.ms += 11 * HOUR;
-      expectEqual(((await (await at("/", cookie)).json()) as { user: string | null }).user, "ada", "11 hours after a fresh login");
-    });
   }
 
   for (const driver of drivers) {
@@ -95,7 +96,12 @@ export const review = defineSuite("outside review 2026-12", (test) => {
       const said: string[] = [];
       console.warn = (...args: unknown[]) => void said.push(args.join(" "));
       try {
-        for (const [name, value] of [["x-forwarded-proto", "https"], ["forwarded", "proto=https"], ["x-forwarded-for", "203.0.113.9"], ["x-real-ip", "203.0.113.9"]] as const) {
+        for (const [name, value] of [
+          ["x-forwarded-proto", "https"],
+          ["forwarded", "proto=https"],
+          ["x-forwarded-for", "203.0.113.9"],
+          ["x-real-ip", "203.0.113.9"],
+        ] as const) {
           const line = (await app(request(undefined, { url: "http://127.0.0.1:8080/", headers: { [name]: value } }))).headers.getSetCookie()[0]!;
           expectTrue(line.includes("; Secure"), `${name}: ${line}`);
         }
@@ -104,7 +110,10 @@ export const review = defineSuite("outside review 2026-12", (test) => {
         expectTrue(!local.includes("Secure"), local);
         await app(request(undefined, { url: "http://localhost:8080/" }));
         expectEqual(said.filter((s) => s.includes("without Secure")).length, 1, said.join("\n"));
-        expectTrue(said.some((s) => s.includes("proxy_set_header Host $host")), "the warning says how to configure the proxy");
+        expectTrue(
+          said.some((s) => s.includes("proxy_set_header Host $host")),
+          "the warning says how to configure the proxy",
+        );
       } finally {
         console.warn = warn;
       }

@@ -8,7 +8,12 @@ import { dirname, join, normalize, relative } from "node:path";
 import { expect, test } from "vitest";
 import { ROOT, markdownFiles } from "./snippets.ts";
 
-const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { files: string[]; repository: { url: string }; homepage: string; bugs: { url: string } };
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  files: string[];
+  repository: { url: string };
+  homepage: string;
+  bugs: { url: string };
+};
 const REPO = "https://github.com/websession/websession";
 const FILES = [...markdownFiles(), "CHANGELOG.md"];
 
@@ -22,14 +27,16 @@ interface Link {
 function linksOf(file: string): Link[] {
   const links: Link[] = [];
   let fenced = false;
-  readFileSync(join(ROOT, file), "utf8").split("\n").forEach((text, i) => {
-    if (/^\s*```/.test(text)) fenced = !fenced;
-    if (fenced) return;
-    const prose = text.replace(/`[^`]*`/g, "``");
-    for (const m of prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) links.push({ file, line: i + 1, target: m[1]! });
-    for (const m of prose.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)) links.push({ file, line: i + 1, target: m[1]! });
-    for (const m of prose.matchAll(/<a\s[^>]*href="([^"]+)"/g)) links.push({ file, line: i + 1, target: m[1]! });
-  });
+  readFileSync(join(ROOT, file), "utf8")
+    .split("\n")
+    .forEach((text, i) => {
+      if (/^\s*```/.test(text)) fenced = !fenced;
+      if (fenced) return;
+      const prose = text.replace(/`[^`]*`/g, "``");
+      for (const m of prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) links.push({ file, line: i + 1, target: m[1]! });
+      for (const m of prose.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)) links.push({ file, line: i + 1, target: m[1]! });
+      for (const m of prose.matchAll(/<a\s[^>]*href="([^"]+)"/g)) links.push({ file, line: i + 1, target: m[1]! });
+    });
   return links;
 }
 
@@ -42,7 +49,10 @@ function anchorsOf(file: string): Set<string> {
     if (/^\s*```/.test(text)) fenced = !fenced;
     const m = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
     if (m === null) continue;
-    const slug = m[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    const slug = m[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+      .replace(/\s/g, "-");
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     anchors.add(n === 0 ? slug : `${slug}-${n}`);
@@ -100,8 +110,10 @@ test("links into the repository name files that exist, on the repository package
 
 test("nothing refers readers to the project's private surroundings", () => {
   for (const file of FILES) {
-    readFileSync(join(ROOT, file), "utf8").split("\n").forEach((text, i) => {
-      expect(text, `${file}:${i + 1}`).not.toMatch(/\.\.\/shared\b|\bshared\/(?:vectors|docs|flask-peer)|CI machines?|our CI\b/i);
-    });
+    readFileSync(join(ROOT, file), "utf8")
+      .split("\n")
+      .forEach((text, i) => {
+        expect(text, `${file}:${i + 1}`).not.toMatch(/\.\.\/shared\b|\bshared\/(?:vectors|docs|flask-peer)|CI machines?|our CI\b/i);
+      });
   }
 });

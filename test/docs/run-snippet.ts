@@ -21,9 +21,15 @@ const env = {
   SECRET_KEY: process.env.SECRET_KEY,
   OLD_SECRET_KEY: process.env.OLD_SECRET_KEY,
   SESSIONS: {
-    async get(key: string) { return kv.get(key) ?? null; },
-    async put(key: string, value: string) { kv.set(key, value); },
-    async delete(key: string) { kv.delete(key); },
+    async get(key: string) {
+      return kv.get(key) ?? null;
+    },
+    async put(key: string, value: string) {
+      kv.set(key, value);
+    },
+    async delete(key: string) {
+      kv.delete(key);
+    },
   },
 };
 const ctx = { waitUntil: (promise: Promise<unknown>) => void pending.push(promise), passThroughOnException() {} };

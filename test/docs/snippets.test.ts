@@ -70,7 +70,10 @@ beforeAll(() => {
     writeFileSync(join(WORK, runtime, "tsconfig.json"), JSON.stringify(tsconfig(runtime, ofRuntime(runtime).map(fileOf)), null, 2));
   }
   const imports = { ...subpaths(pkg.name), ...subpaths(`npm:${pkg.name}`) };
-  writeFileSync(join(WORK, "deno", "deno.json"), JSON.stringify({ nodeModulesDir: "manual", lock: false, unstable: ["kv"], imports, compilerOptions: { strict: true } }, null, 2));
+  writeFileSync(
+    join(WORK, "deno", "deno.json"),
+    JSON.stringify({ nodeModulesDir: "manual", lock: false, unstable: ["kv"], imports, compilerOptions: { strict: true } }, null, 2),
+  );
 });
 
 test("every TypeScript/JavaScript block says what the suite does with it", () => {
@@ -89,7 +92,9 @@ describe("type-checks", () => {
   for (const runtime of ["node", "bun", "workers"] as const) {
     test(`${runtime} snippets compile with tsc against the package's sources`, async () => {
       expect(ofRuntime(runtime).length).toBeGreaterThan(0);
-      const result = await exec(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(WORK, runtime, "tsconfig.json")], { cwd: ROOT }).then(
+      const result = await exec(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(WORK, runtime, "tsconfig.json")], {
+        cwd: ROOT,
+      }).then(
         () => "",
         (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
       );
@@ -100,7 +105,10 @@ describe("type-checks", () => {
   test("deno snippets pass `deno check`", async () => {
     const files = ofRuntime("deno").map(fileOf);
     expect(files.length).toBeGreaterThan(0);
-    const result = await exec(join(BIN, "deno"), ["check", "--quiet", "--config", join(WORK, "deno", "deno.json"), ...files], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } }).then(
+    const result = await exec(join(BIN, "deno"), ["check", "--quiet", "--config", join(WORK, "deno", "deno.json"), ...files], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+    }).then(
       () => "",
       (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
     );
@@ -111,7 +119,8 @@ describe("type-checks", () => {
 // tsc and deno name the temporary file; say which Markdown block it came from.
 function located(output: string): string {
   let text = output;
-  for (const block of code) if (block.marker !== undefined) text = text.replaceAll(fileOf(block), block.where).replaceAll(relative(ROOT, fileOf(block)), block.where);
+  for (const block of code)
+    if (block.marker !== undefined) text = text.replaceAll(fileOf(block), block.where).replaceAll(relative(ROOT, fileOf(block)), block.where);
   return text.trim();
 }
 
@@ -119,44 +128,63 @@ describe("run blocks execute, and their handler answers", () => {
   const runs = code.filter((b) => b.marker?.mode === "run");
   test("there are runnable blocks", () => expect(runs.length).toBeGreaterThan(5));
   for (const block of runs) {
-    test(block.where, async () => {
-      const { stdout } = await exec(join(BIN, "tsx"), [join(ROOT, "test", "docs", "run-snippet.ts"), fileOf(block), block.marker!.runtime], {
-        cwd: ROOT,
-        env: { ...process.env, ...SECRETS, TSX_TSCONFIG_PATH: join(WORK, block.marker!.runtime, "tsconfig.json") },
-      });
-      const { visits } = JSON.parse(stdout.trim().split("\n").pop()!) as { visits: Array<{ request: string; status: number; body: string }> | null };
-      check(block, visits);
-    }, 60_000);
+    test(
+      block.where,
+      async () => {
+        const { stdout } = await exec(join(BIN, "tsx"), [join(ROOT, "test", "docs", "run-snippet.ts"), fileOf(block), block.marker!.runtime], {
+          cwd: ROOT,
+          env: { ...process.env, ...SECRETS, TSX_TSCONFIG_PATH: join(WORK, block.marker!.runtime, "tsconfig.json") },
+        });
+        const { visits } = JSON.parse(stdout.trim().split("\n").pop()!) as { visits: Array<{ request: string; status: number; body: string }> | null };
+        check(block, visits);
+      },
+      60_000,
+    );
   }
 });
 
 describe("server blocks listen on a loopback port and answer", () => {
   for (const block of code.filter((b) => b.marker?.mode === "server")) {
-    test(block.where, async () => {
-      const port = await freePort();
-      const command: Record<Runtime, [string, string[]]> = {
-        node: [join(BIN, "tsx"), [fileOf(block)]],
-        bun: [join(BIN, "bun"), ["run", fileOf(block)]],
-        deno: [join(BIN, "deno"), ["run", "--quiet", "--allow-net", "--allow-env", "--allow-read", "--config", join(WORK, "deno", "deno.json"), fileOf(block)]],
-        workers: ["false", []],
-      };
-      const [bin, args] = command[block.marker!.runtime as Runtime];
-      const child = spawn(bin, args, {
-        cwd: join(WORK, block.marker!.runtime),
-        env: { ...process.env, ...SECRETS, PORT: String(port), HOST: "127.0.0.1", TSX_TSCONFIG_PATH: join(WORK, block.marker!.runtime, "tsconfig.json") },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let output = "";
-      child.stdout.on("data", (d: Buffer) => (output += d));
-      child.stderr.on("data", (d: Buffer) => (output += d));
-      try {
-        await until(async () => fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false), () => child.exitCode !== null, 30_000);
-        expect(child.exitCode, output).toBe(null);
-        check(block, await visit((request) => fetch(request), `http://127.0.0.1:${port}/`));
-      } finally {
-        process.kill(child.pid!, "SIGTERM");
-      }
-    }, 60_000);
+    test(
+      block.where,
+      async () => {
+        const port = await freePort();
+        const command: Record<Runtime, [string, string[]]> = {
+          node: [join(BIN, "tsx"), [fileOf(block)]],
+          bun: [join(BIN, "bun"), ["run", fileOf(block)]],
+          deno: [
+            join(BIN, "deno"),
+            ["run", "--quiet", "--allow-net", "--allow-env", "--allow-read", "--config", join(WORK, "deno", "deno.json"), fileOf(block)],
+          ],
+          workers: ["false", []],
+        };
+        const [bin, args] = command[block.marker!.runtime as Runtime];
+        const child = spawn(bin, args, {
+          cwd: join(WORK, block.marker!.runtime),
+          env: { ...process.env, ...SECRETS, PORT: String(port), HOST: "127.0.0.1", TSX_TSCONFIG_PATH: join(WORK, block.marker!.runtime, "tsconfig.json") },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d));
+        child.stderr.on("data", (d: Buffer) => (output += d));
+        try {
+          await until(
+            async () =>
+              fetch(`http://127.0.0.1:${port}/`).then(
+                () => true,
+                () => false,
+              ),
+            () => child.exitCode !== null,
+            30_000,
+          );
+          expect(child.exitCode, output).toBe(null);
+          check(block, await visit((request) => fetch(request), `http://127.0.0.1:${port}/`));
+        } finally {
+          process.kill(child.pid!, "SIGTERM");
+        }
+      },
+      60_000,
+    );
   }
 });
 
@@ -168,7 +196,6 @@ function check(block: Block, visits: Array<{ request: string; status: number; bo
   for (const v of visits) expect(v.status, `${block.where}: ${v.request} answered ${v.status}: ${v.body}`).toBeLessThan(500);
   if (block.marker!.expect !== undefined) expect(visits.at(-1)!.body, `${block.where}: the last response`).toContain(block.marker!.expect);
 }
-
 
 async function until(ready: () => Promise<boolean>, failed: () => boolean, timeout: number): Promise<void> {
   const end = Date.now() + timeout;
@@ -184,7 +211,10 @@ test("shell blocks name only npm scripts and binaries that exist", () => {
   for (const block of shell) {
     for (const script of npmScriptsIn(block.code)) expect(Object.keys(pkg.scripts), `${block.where}: npm script ${script}`).toContain(script);
     for (const bin of npxBinsIn(block.code)) {
-      expect(bin in pkg.bin || existsSync(join(BIN, bin)) || FETCHED_BY_NPX.has(bin), `${block.where}: npx ${bin} is neither this package's bin nor installed`).toBe(true);
+      expect(
+        bin in pkg.bin || existsSync(join(BIN, bin)) || FETCHED_BY_NPX.has(bin),
+        `${block.where}: npx ${bin} is neither this package's bin nor installed`,
+      ).toBe(true);
     }
   }
 });

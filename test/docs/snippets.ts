@@ -42,7 +42,13 @@ const CODE_LANGS = new Set(["ts", "typescript", "js", "javascript", "tsx", "mjs"
 
 /** README.md and every docs/*.md, relative to the root. */
 export function markdownFiles(): string[] {
-  return ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+  return [
+    "README.md",
+    ...readdirSync(join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
 }
 
 /** Every fenced block of `file` (relative to the root), with its marker if any. */
@@ -104,7 +110,11 @@ export interface Visit {
 export async function visit(handler: (request: Request) => Promise<Response>, origin: string): Promise<Visit[]> {
   const jar = new Map<string, string>();
   const visits: Visit[] = [];
-  const steps: Array<[string, string, FormData | undefined]> = [["GET", "/", undefined], ["POST", "/login", form()], ["GET", "/", undefined]];
+  const steps: Array<[string, string, FormData | undefined]> = [
+    ["GET", "/", undefined],
+    ["POST", "/login", form()],
+    ["GET", "/", undefined],
+  ];
   for (const [method, path, body] of steps) {
     const headers = new Headers();
     if (jar.size > 0) headers.set("cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "));

@@ -36,7 +36,11 @@ export function logIn(jar: CookieJar, url: string, user: string, remember = fals
  * before its tests (stopped after them), and the shared stories registered against it.
  * Returns the running app, for the file's own tests.
  */
-export function frameworkApp(name: string, command: readonly string[], options: { start?: Parameters<typeof startApp>[2]; pageVary?: boolean } = {}): () => AppServer {
+export function frameworkApp(
+  name: string,
+  command: readonly string[],
+  options: { start?: Parameters<typeof startApp>[2]; pageVary?: boolean } = {},
+): () => AppServer {
   let app: AppServer | undefined;
   beforeAll(async () => {
     app = await startApp(name, command, options.start);

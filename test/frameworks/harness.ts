@@ -63,7 +63,9 @@ export async function install(name: string): Promise<void> {
   const dir = appDir(name);
   if (!existsSync(TARBALL)) throw new Error(`${TARBALL} is missing: the suite's global setup packs it (vitest --config test/frameworks/vitest.config.ts)`);
   const stamp = join(dir, "node_modules", ".websession-install");
-  const want = createHash("sha256").update(readFileSync(join(dir, "package.json"))).digest("hex");
+  const want = createHash("sha256")
+    .update(readFileSync(join(dir, "package.json")))
+    .digest("hex");
   if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== want) {
     await timed(`${name}: npm install`, () => run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir }));
     writeFileSync(stamp, want);
@@ -92,11 +94,23 @@ export interface AppServer {
  * Starts `command` (the app's production server) in its own process group with PORT/HOST set,
  * and resolves once `readyPath` answers (any status below 500).
  */
-export async function serve(name: string, command: readonly string[], options: { env?: Record<string, string>; readyPath?: string; cwd?: string } = {}): Promise<AppServer> {
+export async function serve(
+  name: string,
+  command: readonly string[],
+  options: { env?: Record<string, string>; readyPath?: string; cwd?: string } = {},
+): Promise<AppServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // ORIGIN: adapter-node's public origin (it assumes https otherwise, and its CSRF check compares against it).
-  const env = frameworkEnv({ NODE_ENV: "production", SESSION_SECRET: SECRET, HOST: "127.0.0.1", HOSTNAME: "127.0.0.1", PORT: String(port), ORIGIN: url, ...options.env });
+  const env = frameworkEnv({
+    NODE_ENV: "production",
+    SESSION_SECRET: SECRET,
+    HOST: "127.0.0.1",
+    HOSTNAME: "127.0.0.1",
+    PORT: String(port),
+    ORIGIN: url,
+    ...options.env,
+  });
   const [cmd, ...args] = command;
   const child = spawn(cmd!, args, { cwd: options.cwd ?? appDir(name), env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -105,7 +119,8 @@ export async function serve(name: string, command: readonly string[], options: {
   const server: AppServer = { name, url, child, output: () => output };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`);
     try {
       const response = await fetch(`${url}${options.readyPath ?? "/me"}`, { redirect: "manual" });
       await response.arrayBuffer();
@@ -127,7 +142,11 @@ export function stop(server: AppServer): Promise<void> {
 }
 
 /** Install, build and serve app `name`: what every framework test file's beforeAll does. */
-export async function startApp(name: string, command: readonly string[], options: { buildEnv?: Record<string, string>; env?: Record<string, string> } = {}): Promise<AppServer> {
+export async function startApp(
+  name: string,
+  command: readonly string[],
+  options: { buildEnv?: Record<string, string>; env?: Record<string, string> } = {},
+): Promise<AppServer> {
   await install(name);
   await build(name, options.buildEnv);
   return timed(`${name}: server start`, () => serve(name, command, { env: options.env }));
@@ -136,7 +155,14 @@ export async function startApp(name: string, command: readonly string[], options
 /** The checkout's own demo servers, which read and write the same cookie as the test apps. */
 export const PEERS: Record<string, readonly string[]> = {
   "Hono on Node": [process.execPath, "--import", "tsx", "examples/node.ts"],
-  "Deno.serve": [join(ROOT, "node_modules", ".bin", "deno"), "run", "--no-lock", "--allow-net=127.0.0.1", "--allow-env=SESSION_SECRET,HOST,PORT", "examples/deno.ts"],
+  "Deno.serve": [
+    join(ROOT, "node_modules", ".bin", "deno"),
+    "run",
+    "--no-lock",
+    "--allow-net=127.0.0.1",
+    "--allow-env=SESSION_SECRET,HOST,PORT",
+    "examples/deno.ts",
+  ],
   "Bun.serve": [join(ROOT, "node_modules", ".bin", "bun"), "examples/bun.ts"],
 };
 

@@ -21,7 +21,9 @@ test("the middleware runs on the edge runtime", async () => {
   const { readFileSync } = await import("node:fs");
   const { join } = await import("node:path");
   const { appDir } = await import("./harness.ts");
-  const manifest = JSON.parse(readFileSync(join(appDir("next"), ".next", "server", "middleware-manifest.json"), "utf8")) as { middleware: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(join(appDir("next"), ".next", "server", "middleware-manifest.json"), "utf8")) as {
+    middleware: Record<string, unknown>;
+  };
   expect(Object.keys(manifest.middleware)).toEqual(["/"]);
   const jar = new CookieJar();
   expect((await logIn(jar, app().url, "edge")).status).toBe(303);
@@ -34,7 +36,9 @@ test("a Server Component reads the session, and changing it there throws a clear
   const response = await browse(jar, `${app().url}/read-only`);
   expect(response.status).toBe(500);
   expect(response.headers.getSetCookie()).toEqual([]);
-  expect(app().output()).toContain("websession/next: session.set() in a Server Component cannot be written: Next.js lets a request change cookies only in a Server Action, a Route Handler or middleware/proxy");
+  expect(app().output()).toContain(
+    "websession/next: session.set() in a Server Component cannot be written: Next.js lets a request change cookies only in a Server Action, a Route Handler or middleware/proxy",
+  );
   expect(await (await browse(jar, `${app().url}/me`)).json()).toEqual({ user: "reader", permanent: false });
 });
 
@@ -49,7 +53,15 @@ test("in Chromium: log in by the form, the flash once, log out by a Server Actio
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+      "--disable-quic",
+    ],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());

@@ -74,7 +74,9 @@ async function startPeerOnce(name: string, env: Record<string, string>): Promise
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (failure !== undefined || child.exitCode !== null) {
-      throw new Error(`the Flask peer (${PYTHON} ${APP}) could not start: ${failure?.message ?? `exit code ${child.exitCode}`}\n${output.join("")}\nInstall python3-flask (see .ci/run).`);
+      throw new Error(
+        `the Flask peer (${PYTHON} ${APP}) could not start: ${failure?.message ?? `exit code ${child.exitCode}`}\n${output.join("")}\nInstall python3-flask (see .ci/run).`,
+      );
     }
     try {
       const response = await fetch(`${peer.url}/health`);
@@ -192,7 +194,7 @@ const EVERY_TAG: Record<string, unknown> = {
   markup: { $markup: "<b>bold</b> &amp; more" },
   floats: [{ $float: "1.0" }, { $float: "-0.0" }, { $float: "1e+16" }, { $float: "1e-05" }, 0.5, { $float: "NaN" }, { $float: "-Infinity" }, 1e21],
   ints: [{ $int: "18446744073709551616" }, { $int: "-9007199254740993" }, 9007199254740991, 0, -17],
-  text: "h\u00e9llo \u{1F600} \u0000\u007f \ud800 \"q\" \\ </p>",
+  text: 'h\u00e9llo \u{1F600} \u0000\u007f \ud800 "q" \\ </p>',
   "cl\u00e9 \u{1F600}": 1,
   "\uff21": 2,
   tagLike: { " t": "not a tuple" },
@@ -239,7 +241,10 @@ describe("Flask sets, websession reads", () => {
     expect(new Map(session.entries())).toStrictEqual(expected.data);
     expect(new Map(session.entries())).toStrictEqual(expectedSession(EVERY_TAG).data);
     expect(session.permanent).toBe(true);
-    expect(session.flashes({ withCategories: true })).toEqual([["error", "bad input"], ["message", "saved \u00e9"]]);
+    expect(session.flashes({ withCategories: true })).toEqual([
+      ["error", "bad input"],
+      ["message", "saved \u00e9"],
+    ]);
     expect(reasons).toEqual([]);
 
     // Written back at Flask's timestamp: byte for byte (JSON, zlib through pako, signature).
@@ -395,15 +400,28 @@ describe("hand-made payloads behind a valid signature: websession reads what Fla
 
   // Flask's open_session does not catch BadPayload (nor a payload that is no dict): every
   // request that carries such a cookie is a 500 in Flask.
-  const rejected = ['{"a":', "\ufeff{}", '{" di":{}}', '{"t":{" t":null}}', '{"x":{" u":"nope"}}', `{"n":${"9".repeat(4301)}}`, '{"d":{" d":5}}', "[1,2]", '"s"'];
-  test.each(rejected.map((json) => [json.length > 40 ? `${json.slice(0, 40)}...` : json, json]))("%s: Flask fails with a 500, websession starts a fresh session", async (_label, json) => {
-    const cookie = signed(SECRET, json);
-    const response = await fetch(`${current!.url}/get?key=a`, { headers: { cookie: `session=${cookie}` } });
-    expect(response.status).toBe(500);
-    const { load, reasons } = ours(SECRET);
-    expect((await load(cookie)).isNew).toBe(true);
-    expect(reasons).toEqual(["malformed"]);
-  });
+  const rejected = [
+    '{"a":',
+    "\ufeff{}",
+    '{" di":{}}',
+    '{"t":{" t":null}}',
+    '{"x":{" u":"nope"}}',
+    `{"n":${"9".repeat(4301)}}`,
+    '{"d":{" d":5}}',
+    "[1,2]",
+    '"s"',
+  ];
+  test.each(rejected.map((json) => [json.length > 40 ? `${json.slice(0, 40)}...` : json, json]))(
+    "%s: Flask fails with a 500, websession starts a fresh session",
+    async (_label, json) => {
+      const cookie = signed(SECRET, json);
+      const response = await fetch(`${current!.url}/get?key=a`, { headers: { cookie: `session=${cookie}` } });
+      expect(response.status).toBe(500);
+      const { load, reasons } = ours(SECRET);
+      expect((await load(cookie)).isNew).toBe(true);
+      expect(reasons).toEqual(["malformed"]);
+    },
+  );
 
   // Documented divergences (docs/flask.md): forms Flask never writes, which Python's loader
   // happens to accept.
@@ -486,13 +504,16 @@ describe("random sessions", () => {
   test("Flask writes, websession reads the same values and re-signs the same bytes", async () => {
     await fc.assert(
       // Keys travel in the query string, which cannot carry a lone surrogate.
-      fc.asyncProperty(flaskData.filter((data) => Object.keys(data).every((k) => k.isWellFormed())), async (data) => {
-        const typed = toTyped(data) as Record<string, unknown>;
-        const cookie = await flaskSets(current!, typed);
-        const session = await ours(SECRET).load(cookie);
-        expect(new Map(session.entries())).toStrictEqual(new Map(Object.entries(data)));
-        expect(flaskCodec([SECRET]).encode(stateOf(SECRET, cookie))).toBe(cookie);
-      }),
+      fc.asyncProperty(
+        flaskData.filter((data) => Object.keys(data).every((k) => k.isWellFormed())),
+        async (data) => {
+          const typed = toTyped(data) as Record<string, unknown>;
+          const cookie = await flaskSets(current!, typed);
+          const session = await ours(SECRET).load(cookie);
+          expect(new Map(session.entries())).toStrictEqual(new Map(Object.entries(data)));
+          expect(flaskCodec([SECRET]).encode(stateOf(SECRET, cookie))).toBe(cookie);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -509,7 +530,10 @@ describe("random sessions", () => {
       hex[i] = b.toString("hex");
     }
     const script = "import json,struct,sys\nfor h in sys.stdin.read().split():\n  print(json.dumps(struct.unpack('>d', bytes.fromhex(h))[0]))";
-    const python = execFileSync(PYTHON, ["-c", script], { input: hex.join("\n") }).toString().trim().split("\n");
+    const python = execFileSync(PYTHON, ["-c", script], { input: hex.join("\n") })
+      .toString()
+      .trim()
+      .split("\n");
     expect(python).toHaveLength(doubles.length);
     expect(doubles.map(pythonFloatRepr)).toEqual(python);
   });

@@ -42,7 +42,15 @@ function setup(options: Partial<SessionsOptions> = {}, storeOptions: { patch?: b
   const time = clock();
   const spy = faultyStore(storeOptions);
   const reasons: InvalidReason[] = [];
-  const sessions = createSessions({ secret: TEST_SECRET, store: spy.store, now: time.now, onInvalid: (r) => reasons.push(r), storeTimeout: 200, onError: rethrow, ...options });
+  const sessions = createSessions({
+    secret: TEST_SECRET,
+    store: spy.store,
+    now: time.now,
+    onInvalid: (r) => reasons.push(r),
+    storeTimeout: 200,
+    onError: rethrow,
+    ...options,
+  });
   let handled = 0;
   type Handler = (request: Request, session: Session) => Response | Promise<Response>;
   /** An app that answers 503 for store_unavailable, as the docs recommend. */
@@ -235,7 +243,8 @@ describe("failures fail closed (STORE-FAIL)", () => {
         const before = await inner.get(key);
         faults[method] = fault;
         const session = await sessions.load(requestWith(cookie));
-        if (method === "set") session.regenerate(); // delete then set: the set fails
+        if (method === "set")
+          session.regenerate(); // delete then set: the set fails
         else if (method === "patch") session.set("n", 1);
         else session.destroy();
         const started = performance.now();
@@ -363,7 +372,10 @@ describe("failures fail closed (STORE-FAIL)", () => {
       delete: async () => {},
     };
     const sessions = createSessions({ secret: TEST_SECRET, store });
-    await expect(sessions.load(requestWith(`session=${newSessionId()}`))).rejects.toMatchObject({ code: "store_unavailable", message: expect.stringContaining("boom") });
+    await expect(sessions.load(requestWith(`session=${newSessionId()}`))).rejects.toMatchObject({
+      code: "store_unavailable",
+      message: expect.stringContaining("boom"),
+    });
   });
 });
 
@@ -392,10 +404,16 @@ describe("without store.patch (read, merge, write)", () => {
 describe("options", () => {
   test("store must look like a SessionStore", () => {
     const base = { secret: TEST_SECRET };
-    expect(() => createSessions({ ...base, store: {} as SessionStore })).toThrow("option store must be a SessionStore with get, set and delete methods (missing get, set, delete)");
+    expect(() => createSessions({ ...base, store: {} as SessionStore })).toThrow(
+      "option store must be a SessionStore with get, set and delete methods (missing get, set, delete)",
+    );
     expect(() => createSessions({ ...base, store: "redis" as unknown as SessionStore })).toThrow(TypeError);
-    expect(() => createSessions({ ...base, store: { ...memoryStore(), patch: 1 } as unknown as SessionStore })).toThrow("option store.patch must be a function");
-    expect(() => createSessions({ ...base, store: { get: async () => null, set: async () => {}, delete: async () => {}, touchInterval: -1 } })).toThrow(RangeError);
+    expect(() => createSessions({ ...base, store: { ...memoryStore(), patch: 1 } as unknown as SessionStore })).toThrow(
+      "option store.patch must be a function",
+    );
+    expect(() => createSessions({ ...base, store: { get: async () => null, set: async () => {}, delete: async () => {}, touchInterval: -1 } })).toThrow(
+      RangeError,
+    );
   });
 
   test("storeTimeout: whole milliseconds from 1 to 60000, default 2000", async () => {
@@ -423,7 +441,9 @@ describe("options", () => {
 
   test("a store is for cookie ids: a cookie format other than signed is refused", () => {
     expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), format: "sealed" })).toThrow('option format: "sealed" applies to cookie sessions');
-    expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), oversize: "chunk" })).toThrow('option oversize: "chunk" applies to cookie sessions');
+    expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), oversize: "chunk" })).toThrow(
+      'option oversize: "chunk" applies to cookie sessions',
+    );
     expect(() => createSessions({ secret: TEST_SECRET, store: memoryStore(), format: "signed" })).not.toThrow();
   });
 

@@ -60,7 +60,9 @@ for (const kind of KINDS) {
       const { url } = server;
       const jar = new CookieJar();
       const login = await browse(jar, `${url}/login`, { method: "POST", body: new URLSearchParams({ user: "grace", remember: "1" }) });
-      expect(login.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[\w.-]+; Max-Age=2678400; Expires=[^;]+ GMT; Path=\/; HttpOnly; SameSite=Lax$/)]);
+      expect(login.headers.getSetCookie()).toEqual([
+        expect.stringMatching(/^session=[\w.-]+; Max-Age=2678400; Expires=[^;]+ GMT; Path=\/; HttpOnly; SameSite=Lax$/),
+      ]);
       const me = await browse(jar, `${url}/me`);
       expect(await me.json()).toEqual({ user: "grace", permanent: true });
       expect(me.headers.getSetCookie()).toEqual([expect.stringMatching(/Max-Age=2678400/)]);
@@ -93,7 +95,9 @@ for (const kind of KINDS) {
         expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(SESSION_COOKIE)]);
         expect(response.headers.get("vary")).toMatch(/Cookie/);
         // The cookie holds what the route wrote.
-        expect(await (await browse(jar, `${server.url}/count`)).text()).toBe(String(Number(/\d/.exec(path === "/render" ? "7" : String(cases.findIndex((c) => c[0] === path) + 1))![0]) + 1));
+        expect(await (await browse(jar, `${server.url}/count`)).text()).toBe(
+          String(Number(/\d/.exec(path === "/render" ? "7" : String(cases.findIndex((c) => c[0] === path) + 1))![0]) + 1),
+        );
       });
     }
 
@@ -208,7 +212,10 @@ describe("a Redis store stopped by PID", () => {
       expect(fresh.status, kind).toBe(500);
       expect(fresh.headers.get("location")).toBeNull();
       expect(fresh.headers.getSetCookie()).toEqual([]);
-      expect(record.hooked.some((e) => (e as SessionError).code === "store_unavailable"), kind).toBe(true);
+      expect(
+        record.hooked.some((e) => (e as SessionError).code === "store_unavailable"),
+        kind,
+      ).toBe(true);
     }
     await redis.restart();
     for (const { kind, server } of started) {

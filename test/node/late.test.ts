@@ -15,7 +15,11 @@ afterAll(() => {
 });
 
 test("the process keeps serving, and says already_committed once per late change", async () => {
-  child = spawn(process.execPath, ["--import", "tsx", "test/node/late-server.ts"], { cwd: ROOT, env: { ...process.env, SESSION_SECRET: generateSecret() }, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(process.execPath, ["--import", "tsx", "test/node/late-server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, SESSION_SECRET: generateSecret() },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -35,5 +39,10 @@ test("the process keeps serving, and says already_committed once per late change
   await expect.poll(() => stderr.match(/SessionError\(already_committed\)/g)?.length ?? 0).toBe(3);
   expect(child.exitCode).toBeNull();
   expect(stderr).not.toMatch(/Unhandled|unhandled/);
-  expect(stderr.trim().split("\n").filter((line) => !line.includes("without Secure"))).toHaveLength(3);
+  expect(
+    stderr
+      .trim()
+      .split("\n")
+      .filter((line) => !line.includes("without Secure")),
+  ).toHaveLength(3);
 }, 30_000);

@@ -16,7 +16,10 @@ afterEach(() => {
 test("the default error line has the path without its query, and no control characters from input", () => {
   const lines: string[] = [];
   vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
-  logError(new SessionError("unserializable", "session value at session.prefs.a\n2025-01-01 INFO admin login ok \u001b[2J is NaN"), { url: "/reset?token=SECRET-RESET-TOKEN&email=a@b", headers: {} } as never);
+  logError(new SessionError("unserializable", "session value at session.prefs.a\n2025-01-01 INFO admin login ok \u001b[2J is NaN"), {
+    url: "/reset?token=SECRET-RESET-TOKEN&email=a@b",
+    headers: {},
+  } as never);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toContain("websession: /reset: ");
   expect(lines[0]).not.toContain("SECRET-RESET-TOKEN");

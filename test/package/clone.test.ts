@@ -15,7 +15,8 @@ beforeAll(() => {
 }, 600_000);
 
 test("npm install built dist/ through prepare", () => {
-  for (const file of ["dist/src/index.js", "dist/src/index.d.ts", "dist/adapters/hono.js", "dist/bin/websession.js"]) expect(existsSync(join(CLONE, file)), file).toBe(true);
+  for (const file of ["dist/src/index.js", "dist/src/index.d.ts", "dist/adapters/hono.js", "dist/bin/websession.js"])
+    expect(existsSync(join(CLONE, file)), file).toBe(true);
 });
 
 test("the built CLI is executable, so npx can run it after any rebuild", () => {

@@ -33,7 +33,11 @@ beforeAll(() => {
   writeFileSync(join(APP, "package.json"), JSON.stringify({ name: "first-hour", private: true, type: "module" }));
   const install = /^npm install websession\b[^#\n]*/m.exec(section("Install"));
   expect(install, "the Install section has an `npm install websession` line").not.toBeNull();
-  const args = install![0].trim().split(/\s+/).slice(2).map((a) => (a === "websession" ? tarball : a));
+  const args = install![0]
+    .trim()
+    .split(/\s+/)
+    .slice(2)
+    .map((a) => (a === "websession" ? tarball : a));
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...args], APP);
 }, 300_000);
 
@@ -45,19 +49,49 @@ test("npx websession secret prints a strong secret", () => {
 test("the quick start, copied verbatim, type-checks against the installed package, serves and keeps a login", async () => {
   writeFileSync(join(APP, "quickstart.ts"), firstBlockAfter("Quick start"));
   // Type-checked against the installed package's own .d.ts files, as a user's editor would.
-  writeFileSync(join(APP, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: ["node"], lib: ["ES2022", "DOM", "DOM.Iterable"] }, files: ["quickstart.ts"] }));
+  writeFileSync(
+    join(APP, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ["node"],
+        lib: ["ES2022", "DOM", "DOM.Iterable"],
+      },
+      files: ["quickstart.ts"],
+    }),
+  );
   run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], APP);
   // Served on Node the way the docs serve a fetch handler there: @hono/node-server (found in the
   // checkout's node_modules, above this project; the README's Install line brings only websession).
-  writeFileSync(join(APP, "serve.ts"), `import { serve } from "@hono/node-server";\nimport { fetch } from "./quickstart.ts";\nserve({ fetch, port: Number(process.env.PORT), hostname: "127.0.0.1" });\n`);
+  writeFileSync(
+    join(APP, "serve.ts"),
+    `import { serve } from "@hono/node-server";\nimport { fetch } from "./quickstart.ts";\nserve({ fetch, port: Number(process.env.PORT), hostname: "127.0.0.1" });\n`,
+  );
   const port = await freePort();
-  const child = spawn(join(BIN, "tsx"), ["serve.ts"], { cwd: APP, env: { ...process.env, PORT: String(port), SESSION_SECRET: secret ?? run("npx", ["--no-install", "websession", "secret"], APP).trim() }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(BIN, "tsx"), ["serve.ts"], {
+    cwd: APP,
+    env: { ...process.env, PORT: String(port), SESSION_SECRET: secret ?? run("npx", ["--no-install", "websession", "secret"], APP).trim() },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d));
   child.stderr.on("data", (d: Buffer) => (output += d));
   try {
     const end = Date.now() + 30_000;
-    while (Date.now() < end && child.exitCode === null && !(await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 100));
+    while (
+      Date.now() < end &&
+      child.exitCode === null &&
+      !(await fetch(`http://127.0.0.1:${port}/`).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await new Promise((r) => setTimeout(r, 100));
     expect(child.exitCode, output).toBe(null);
     const visits = await visit((request) => fetch(request), `http://127.0.0.1:${port}/`);
     expect(visits.map((v) => v.status)).toEqual([200, 303, 200]);
@@ -70,7 +104,9 @@ test("the quick start, copied verbatim, type-checks against the installed packag
 
 test("websession inspect reads a signed, a sealed and a Flask cookie made by the installed package", () => {
   const key = secret ?? run("npx", ["--no-install", "websession", "secret"], APP).trim();
-  writeFileSync(join(APP, "cookies.mjs"), `
+  writeFileSync(
+    join(APP, "cookies.mjs"),
+    `
 import { createSessions } from "websession";
 const out = {};
 for (const format of ["signed", "sealed", "flask"]) {
@@ -79,7 +115,8 @@ for (const format of ["signed", "sealed", "flask"]) {
   out[format] = response.headers.getSetCookie()[0].split(";")[0];
 }
 console.log(JSON.stringify(out));
-`);
+`,
+  );
   const cookies = JSON.parse(run(process.execPath, ["cookies.mjs"], APP, { KEY: key })) as Record<string, string>;
   for (const [format, cookie] of Object.entries(cookies)) {
     // With the format named and the secret given: verified, and the data shown.
@@ -101,4 +138,3 @@ function spawnSync(command: string, args: string[]): { status: number | null; ou
     return { status: e.status, output: `${e.stdout}${e.stderr}` };
   }
 }
-

@@ -45,7 +45,10 @@ beforeAll(() => {
 }, 240_000);
 
 test("the tarball holds only what users need", () => {
-  const files = run("tar", ["-tzf", tarball], WORK).trim().split("\n").map((f) => f.replace(/^package\//, ""));
+  const files = run("tar", ["-tzf", tarball], WORK)
+    .trim()
+    .split("\n")
+    .map((f) => f.replace(/^package\//, ""));
   for (const file of files) expect(file, file).toMatch(/^(dist\/(src|adapters|bin)\/.+\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/);
   expect(files).toContain("dist/bin/websession.js");
   expect(files.some((f) => f.startsWith("dist/test") || f.includes(".test."))).toBe(false);

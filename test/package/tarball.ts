@@ -10,7 +10,12 @@ export const BIN = join(ROOT, "node_modules", ".bin");
 
 /** Runs `command` in `cwd` with the checkout's npm cache; returns stdout, throws on a non-zero exit. */
 export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_cache: join(ROOT, ".cache", "npm"), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_cache: join(ROOT, ".cache", "npm"), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /**
@@ -38,5 +43,8 @@ export function pack(work: string): string {
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
-  return join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
+  return join(
+    work,
+    readdirSync(work).find((f) => f.endsWith(".tgz"))!,
+  );
 }

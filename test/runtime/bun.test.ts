@@ -7,7 +7,10 @@ import { registerSuites } from "../conformance/collect.ts";
 const dir = new URL("../conformance/", import.meta.url);
 const files = readdirSync(dir).filter((name) => name.endsWith(".suite.ts"));
 
-await registerSuites(files.map((file) => [file, () => import(new URL(file, dir).href)] as const), (name, fn) => test(name, fn));
+await registerSuites(
+  files.map((file) => [file, () => import(new URL(file, dir).href)] as const),
+  (name, fn) => test(name, fn),
+);
 
 // Bun-only: after server.upgrade() the fetch handler returns undefined, and withSession must
 // hand that back untouched (a WebSocket handshake carries no session cookie).

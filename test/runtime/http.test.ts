@@ -35,7 +35,20 @@ const specs: Record<string, Spec> = {
   "bun (Bun.serve)": { command: bin("bun"), args: ["examples/bun.ts"] },
   "workers (wrangler dev, workerd)": {
     command: bin("wrangler"),
-    args: ["dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", "0", "--persist-to", state, "--var", `SESSION_SECRET:${secret}`, "--show-interactive-dev-session=false"],
+    args: [
+      "dev",
+      "--config",
+      "wrangler.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--persist-to",
+      state,
+      "--var",
+      `SESSION_SECRET:${secret}`,
+      "--show-interactive-dev-session=false",
+    ],
   },
   "hono (Node, @hono/node-server)": { command: process.execPath, args: ["--import", "tsx", "examples/node.ts"] },
   "node:http (websession/node withSession)": { command: process.execPath, args: ["--import", "tsx", "examples/node-demo.ts", "node"] },
@@ -80,7 +93,6 @@ function start(name: string, spec: Spec): Promise<Server> {
     child.on("exit", (code, signal) => fail(new Error(`${name} exited (${code ?? signal}) before listening:\n${output}`)));
   });
 }
-
 
 function server(name: string): Server {
   const started = servers.get(name);
@@ -151,7 +163,9 @@ for (const name of Object.keys(specs)) {
     expect(form.headers.getSetCookie()).toEqual([]);
 
     const login = await browse(jar, `${url}/login`, { method: "POST", body: new URLSearchParams({ user: "grace", remember: "1" }) });
-    expect(login.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[\w.-]+; Max-Age=2678400; Expires=[^;]+ GMT; Path=\/; HttpOnly; SameSite=Lax$/)]);
+    expect(login.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^session=[\w.-]+; Max-Age=2678400; Expires=[^;]+ GMT; Path=\/; HttpOnly; SameSite=Lax$/),
+    ]);
     expect(await (await browse(jar, `${url}/me`)).json()).toEqual({ user: "grace", permanent: true });
     const table = await (await browse(jar, `${url}/session`)).text();
     expect(table).toContain("<td>user</td><td><code>&#34;grace&#34;</code></td>");

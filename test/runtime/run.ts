@@ -34,7 +34,9 @@ interface Outcome {
   readonly problem: string | undefined;
 }
 
-const suiteFiles = readdirSync(new URL("../conformance/", import.meta.url)).filter((f) => f.endsWith(".suite.ts")).sort();
+const suiteFiles = readdirSync(new URL("../conformance/", import.meta.url))
+  .filter((f) => f.endsWith(".suite.ts"))
+  .sort();
 
 const targets: Record<string, Target> = {
   workerd: {
@@ -90,7 +92,10 @@ async function expectedConformance(): Promise<Registered> {
   const log = console.log;
   console.log = () => {};
   try {
-    return await registerSuites(suiteFiles.map((f) => [f, () => import(`../conformance/${f}`)] as const), () => {});
+    return await registerSuites(
+      suiteFiles.map((f) => [f, () => import(`../conformance/${f}`)] as const),
+      () => {},
+    );
   } finally {
     console.log = log;
   }
@@ -100,10 +105,12 @@ async function expectedConformance(): Promise<Registered> {
 function compareConformance(output: string): string | undefined {
   const match = /^conformance: (\d+) cases from \d+ suite files \((.*)\)$/m.exec(output);
   if (match === null) return "printed no conformance line";
-  const found = new Map(match[2]!.split(", ").map((entry) => {
-    const [file = "", n = ""] = entry.split(": ");
-    return [file, Number(n)] as const;
-  }));
+  const found = new Map(
+    match[2]!.split(", ").map((entry) => {
+      const [file = "", n = ""] = entry.split(": ");
+      return [file, Number(n)] as const;
+    }),
+  );
   const missing = [...expected.keys()].filter((file) => !found.has(file));
   if (missing.length > 0) return `did not run ${missing.join(", ")}`;
   const fewer = [...expected].filter(([file, n]) => found.get(file)! < n).map(([file, n]) => `${file} ${found.get(file)} of ${n}`);
@@ -219,7 +226,9 @@ function printSummary(list: readonly Outcome[], seconds: number): void {
   console.log(`suite files: ${[...expected].map(([file, n]) => `${file} (${n} cases on Node)`).join(", ")}`);
   for (const o of list) {
     const counts = o.counts === undefined ? "" : `${o.counts.passed} passed, ${o.counts.failed} failed`;
-    console.log(`${o.ok ? "ok  " : "FAIL"}  ${o.name.padEnd(8)} ${counts.padEnd(22)} ${o.seconds.toFixed(1).padStart(5)} s${o.problem === undefined ? "" : `  ${o.problem}`}`);
+    console.log(
+      `${o.ok ? "ok  " : "FAIL"}  ${o.name.padEnd(8)} ${counts.padEnd(22)} ${o.seconds.toFixed(1).padStart(5)} s${o.problem === undefined ? "" : `  ${o.problem}`}`,
+    );
   }
   console.log(`total ${seconds.toFixed(1)} s`);
 }

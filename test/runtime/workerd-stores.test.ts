@@ -143,7 +143,10 @@ describe("Durable Object store", () => {
     await store.set("Along", { k: "Along", c: "1", a: "1" }, 3600);
     await store.set("Bother", { k: "Bother", c: "1", a: "1" }, 3600);
     const shardA = `${prefix}shard:A`;
-    expect(await inObject(shardA, async (storage) => [...(await storage.list({ prefix: "r:" })).keys()].sort())).toEqual([`r:${prefix}Along`, `r:${prefix}Ashort`]);
+    expect(await inObject(shardA, async (storage) => [...(await storage.list({ prefix: "r:" })).keys()].sort())).toEqual([
+      `r:${prefix}Along`,
+      `r:${prefix}Ashort`,
+    ]);
     await pause(1100);
     expect(await store.get("Ashort")).toBeNull();
     await runDurableObjectAlarm(ns.get(ns.idFromName(shardA)) as never);
@@ -175,7 +178,14 @@ describe("Durable Object store", () => {
     const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
     // workerd cannot be told to make an object unreachable: a binding whose stubs hang or throw.
     const hanging: Namespace = { idFromName: (name) => ns.idFromName(name), get: () => ({ fetch: hang }) };
-    const failing: Namespace = { idFromName: (name) => ns.idFromName(name), get: () => ({ fetch: async () => { throw new Error("Durable Object reset because its code was updated."); } }) };
+    const failing: Namespace = {
+      idFromName: (name) => ns.idFromName(name),
+      get: () => ({
+        fetch: async () => {
+          throw new Error("Durable Object reset because its code was updated.");
+        },
+      }),
+    };
     const erroring: Namespace = { idFromName: (name) => ns.idFromName(name), get: () => ({ fetch: async () => new Response("overloaded", { status: 503 }) }) };
     for (const broken of [hanging, failing, erroring]) await expectOutage(durableObjectStore(broken, { prefix }), cookie, 300);
     let seen: unknown;
@@ -185,7 +195,16 @@ describe("Durable Object store", () => {
 
   test("the object refuses malformed calls with 400, and the store reports them", async () => {
     const stub = ns.get(ns.idFromName("malformed"));
-    for (const body of ["not json", "[]", '{"op":"get"}', '{"op":"set","key":"k","record":{"a":1},"ttl":5}', '{"op":"set","key":"k","record":{},"ttl":-1}', '{"op":"patch","key":"k","patch":{},"ttl":5}', '{"op":"drop","key":"k"}', '{"op":"set","key":"k","record":{"__proto__":"x"},"ttl":5}']) {
+    for (const body of [
+      "not json",
+      "[]",
+      '{"op":"get"}',
+      '{"op":"set","key":"k","record":{"a":1},"ttl":5}',
+      '{"op":"set","key":"k","record":{},"ttl":-1}',
+      '{"op":"patch","key":"k","patch":{},"ttl":5}',
+      '{"op":"drop","key":"k"}',
+      '{"op":"set","key":"k","record":{"__proto__":"x"},"ttl":5}',
+    ]) {
       const res = await stub.fetch("https://websession.invalid/", { method: "POST", body });
       expect(res.status, body).toBe(400);
       expect(typeof ((await res.json()) as { error: unknown }).error).toBe("string");
@@ -209,7 +228,9 @@ describe("D1 store", () => {
   });
 
   async function rows(prefix: string): Promise<Array<{ key: string; expires_at: number; data: string }>> {
-    const statement = db.prepare(`SELECT key, expires_at, data FROM ${table} WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key`).bind(prefix) as unknown as { all<T>(): Promise<{ results: T[] }> };
+    const statement = db.prepare(`SELECT key, expires_at, data FROM ${table} WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key`).bind(prefix) as unknown as {
+      all<T>(): Promise<{ results: T[] }>;
+    };
     return (await statement.all<{ key: string; expires_at: number; data: string }>()).results;
   }
 
@@ -227,7 +248,9 @@ describe("D1 store", () => {
   });
 
   test("the schema is what d1Schema() documents", async () => {
-    const sql = (await (db.prepare("SELECT sql FROM sqlite_master WHERE name = ?1").bind(table) as unknown as { first<T>(): Promise<T | null> }).first<{ sql: string }>())!.sql;
+    const sql = (await (db.prepare("SELECT sql FROM sqlite_master WHERE name = ?1").bind(table) as unknown as { first<T>(): Promise<T | null> }).first<{
+      sql: string;
+    }>())!.sql;
     expect(d1Schema()[0]).toContain(sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
   });
 
@@ -236,14 +259,20 @@ describe("D1 store", () => {
     const store = d1Store(db, { prefix });
     await store.set("old", { k: "old", c: "1", a: "1" }, 3600);
     await store.set("live", { k: "live", c: "1", a: "1" }, 3600);
-    await (db.prepare(`UPDATE ${table} SET expires_at = ?2 WHERE key = ?1`).bind(`${prefix}old`, Date.now() - 1)).run();
+    await db
+      .prepare(`UPDATE ${table} SET expires_at = ?2 WHERE key = ?1`)
+      .bind(`${prefix}old`, Date.now() - 1)
+      .run();
     expect(await store.get("old")).toBeNull();
     expect(await store.patch!("old", { set: { a: "2" }, delete: [], replace: false }, 60)).toBe(false);
     expect(await store.patch!("old", { set: { a: "2" }, delete: [], replace: true }, 60)).toBe(false);
     expect((await rows(prefix)).map((r) => r.key)).toEqual([`${prefix}live`, `${prefix}old`]);
     expect(await store.cleanup()).toBeGreaterThanOrEqual(1);
     expect((await rows(prefix)).map((r) => r.key)).toEqual([`${prefix}live`]);
-    await (db.prepare(`UPDATE ${table} SET expires_at = ?2 WHERE key = ?1`).bind(`${prefix}live`, Date.now() - 1)).run();
+    await db
+      .prepare(`UPDATE ${table} SET expires_at = ?2 WHERE key = ?1`)
+      .bind(`${prefix}live`, Date.now() - 1)
+      .run();
     expect(await store.delete("live")).toBe(false); // it existed, but only as an expired row
     expect(await rows(prefix)).toEqual([]);
   });
@@ -261,7 +290,7 @@ describe("D1 store", () => {
     const prefix = nextPrefix("d1-garbage:");
     const { run } = appOver(d1Store(db, { prefix }));
     const cookie = cookieOf(await run((_r, s) => (s.set("user", "ada"), ok())));
-    await (db.prepare(`UPDATE ${table} SET data = '{not json' WHERE substr(key, 1, length(?1)) = ?1`).bind(prefix)).run();
+    await db.prepare(`UPDATE ${table} SET data = '{not json' WHERE substr(key, 1, length(?1)) = ?1`).bind(prefix).run();
     let seen: unknown = "?";
     const res = await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
     expect([res.status, seen]).toEqual([200, {}]);
@@ -293,7 +322,11 @@ describe("D1 store", () => {
 
   test("destroy() racing a slow request never resurrects the session, 50 trials (ST-08)", async () => {
     const prefix = nextPrefix("d1-race:");
-    const result = await destroyRaces(appOver(d1Store(db, { prefix })), 50, async (cookie) => (await rows(prefix + (await storeKeyOfCookie(cookie)))).length > 0);
+    const result = await destroyRaces(
+      appOver(d1Store(db, { prefix })),
+      50,
+      async (cookie) => (await rows(prefix + (await storeKeyOfCookie(cookie)))).length > 0,
+    );
     expect(result.resurrected).toBe(0);
     expect(result.late).toBeGreaterThan(0);
   }, 60_000);
@@ -308,7 +341,12 @@ describe("D1 store", () => {
       return s;
     };
     const hanging: D1DatabaseLike = { prepare: () => statement(hang) };
-    const failing: D1DatabaseLike = { prepare: () => statement(async () => { throw new Error("D1_ERROR: Network connection lost."); }) };
+    const failing: D1DatabaseLike = {
+      prepare: () =>
+        statement(async () => {
+          throw new Error("D1_ERROR: Network connection lost.");
+        }),
+    };
     for (const broken of [hanging, failing]) await expectOutage(d1Store(broken, { prefix }), cookie, 300);
     let seen: unknown;
     await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);

@@ -25,7 +25,6 @@ test("workerd: the example Worker logs in, reads and logs out through SELF", asy
   expect([missing.status, missing.headers.get("vary"), missing.headers.getSetCookie()]).toEqual([404, null, []]);
 });
 
-
 test("workerd: a WebSocket upgrade (status 101) keeps its socket, and gets the session headers in place", async () => {
   const { createSessions } = await import("../../src/sessions.ts");
   const sessions = createSessions({ secret: "tV3nq8Rk2LmZ7pWc5XyB9dHf4Js6Ga1EuQ0o" });

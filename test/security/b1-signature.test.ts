@@ -35,7 +35,11 @@ describe("b.1 signature / MAC", () => {
     const token = await t.issue({ user: "ada", role: "user" });
     let cases = 0;
     for (let i = 0; i < token.length; i++) {
-      for (const mutated of [replaceAt(token, i), replaceAt(token, i, 17), token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) ^ 1) + token.slice(i + 1)]) {
+      for (const mutated of [
+        replaceAt(token, i),
+        replaceAt(token, i, 17),
+        token.slice(0, i) + String.fromCharCode(token.charCodeAt(i) ^ 1) + token.slice(i + 1),
+      ]) {
         if (mutated === token) continue;
         await t.anon(t.pair(mutated), { reason: REJECTED[mode], label: `position ${i}: ${mutated}` });
         cases++;
@@ -74,7 +78,19 @@ describe("b.1 signature / MAC", () => {
   test.each(MODES)("SIG-05: separator games (no dot, only dots, leading, doubled, extra dots) are ANON [%s]", async (mode) => {
     const t = new Target(mode);
     const token = await t.issue();
-    const variants = new Set(["", ".", "..", "...", "....", ".....", token.replaceAll(".", ""), `.${token}`, `${token}.`, token.replaceAll(".", ".."), `..${token}`]);
+    const variants = new Set([
+      "",
+      ".",
+      "..",
+      "...",
+      "....",
+      ".....",
+      token.replaceAll(".", ""),
+      `.${token}`,
+      `${token}.`,
+      token.replaceAll(".", ".."),
+      `..${token}`,
+    ]);
     for (let i = 0; i < token.length; i++) if (token[i] === ".") variants.add(`${token.slice(0, i)}.${token.slice(i)}`);
     // Moving a part boundary: the same characters, cut elsewhere.
     for (let i = 0; i < token.length; i++) {
@@ -102,7 +118,10 @@ describe("b.1 signature / MAC", () => {
       // Sealed under the signing label's key instead of the sealing one.
       sealed: [sealedToken(TEST_SECRET, "session", json, { masterKey: derived(TEST_SECRET, "websession/sign/v1").key })],
       // itsdangerous's own default salt, and Flask's salt with the django-concat derivation.
-      flask: [flaskToken(TEST_SECRET, '{"user":"admin"}', T0S, { salt: "itsdangerous" }), flaskToken(TEST_SECRET, '{"user":"admin"}', T0S, { salt: "itsdangerous.Signer" })],
+      flask: [
+        flaskToken(TEST_SECRET, '{"user":"admin"}', T0S, { salt: "itsdangerous" }),
+        flaskToken(TEST_SECRET, '{"user":"admin"}', T0S, { salt: "itsdangerous.Signer" }),
+      ],
       // A well-formed id minted by another store: never adopted.
       store: [await new Target("store").issue()],
     };

@@ -20,23 +20,38 @@ function drivers(options: SessionsOptions): Array<[string, (handler: Handler) =>
   const info: ServeHandlerInfo = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 }, completed: new Promise(() => {}) };
   return [
     ["core", (h) => createSessions(options).handle(h)],
-    ["hono", (h) => {
-      const app = new Hono().use(honoSession(options)).all("*", (c) => h(c.req.raw, c.get("session")));
-      return async (r) => app.fetch(r);
-    }],
-    ["workers", (h) => {
-      const fetch = workersSession(() => options, (r, s) => h(r, s));
-      const env = {};
-      return (r) => fetch(r, env, { waitUntil() {} });
-    }],
-    ["deno", (h) => {
-      const fetch = denoSession(options, (r, s) => h(r, s));
-      return (r) => fetch(r, info);
-    }],
-    ["bun", (h) => {
-      const fetch = bunSession(options, (r, s) => h(r, s));
-      return async (r) => (await fetch(r, { requestIP: () => null }))!;
-    }],
+    [
+      "hono",
+      (h) => {
+        const app = new Hono().use(honoSession(options)).all("*", (c) => h(c.req.raw, c.get("session")));
+        return async (r) => app.fetch(r);
+      },
+    ],
+    [
+      "workers",
+      (h) => {
+        const fetch = workersSession(
+          () => options,
+          (r, s) => h(r, s),
+        );
+        const env = {};
+        return (r) => fetch(r, env, { waitUntil() {} });
+      },
+    ],
+    [
+      "deno",
+      (h) => {
+        const fetch = denoSession(options, (r, s) => h(r, s));
+        return (r) => fetch(r, info);
+      },
+    ],
+    [
+      "bun",
+      (h) => {
+        const fetch = bunSession(options, (r, s) => h(r, s));
+        return async (r) => (await fetch(r, { requestIP: () => null }))!;
+      },
+    ],
   ];
 }
 
@@ -79,29 +94,35 @@ describe("b.10 header handling", () => {
     expect([updated.headers.get("Vary"), updated.headers.getSetCookie()]).toEqual(["Cookie", []]);
   });
 
-  test.each(MODES)("HD-03: a permanent session refreshed on a route that read it carries Vary: Cookie; a route that never reads it gets neither (lazy; documented) [%s]", async (mode) => {
-    const t = new Target(mode, { refresh: true });
-    const value = await t.issue({ user: "ada" }, { permanent: true });
-    t.time.advance(5);
-    const refreshed = await t.run((s) => void s.get("user"), t.pair(value));
-    expect(refreshed.headers.getSetCookie()).toHaveLength(1);
-    expect(refreshed.headers.get("Vary")).toBe("Cookie");
-    const unrelated = await t.run(() => undefined, t.pair(value));
-    expect([unrelated.headers.getSetCookie(), unrelated.headers.get("Vary")]).toEqual([[], null]);
-  });
+  test.each(MODES)(
+    "HD-03: a permanent session refreshed on a route that read it carries Vary: Cookie; a route that never reads it gets neither (lazy; documented) [%s]",
+    async (mode) => {
+      const t = new Target(mode, { refresh: true });
+      const value = await t.issue({ user: "ada" }, { permanent: true });
+      t.time.advance(5);
+      const refreshed = await t.run((s) => void s.get("user"), t.pair(value));
+      expect(refreshed.headers.getSetCookie()).toHaveLength(1);
+      expect(refreshed.headers.get("Vary")).toBe("Cookie");
+      const unrelated = await t.run(() => undefined, t.pair(value));
+      expect([unrelated.headers.getSetCookie(), unrelated.headers.get("Vary")]).toEqual([[], null]);
+    },
+  );
 
-  test.each(MODES)("HD-04: a response that sets the cookie and has no Cache-Control gets Cache-Control: private; an app's own value is kept [%s]", async (mode) => {
-    const t = new Target(mode);
-    const set = await t.run((s) => void s.set("a", 1));
-    expect(set.headers.get("Cache-Control")).toBe("private");
-    for (const own of ["no-store", "public, max-age=60", "private, no-cache"]) {
-      const response = await t.run((s) => (s.set("a", 1), new Response("ok", { headers: { "Cache-Control": own } })));
-      expect(response.headers.get("Cache-Control")).toBe(own);
-    }
-    // Read only, nothing written: no Cache-Control added.
-    const read = await t.run((s) => void s.get("a"), t.pair(await t.issue()));
-    expect(read.headers.get("Cache-Control")).toBeNull();
-  });
+  test.each(MODES)(
+    "HD-04: a response that sets the cookie and has no Cache-Control gets Cache-Control: private; an app's own value is kept [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const set = await t.run((s) => void s.set("a", 1));
+      expect(set.headers.get("Cache-Control")).toBe("private");
+      for (const own of ["no-store", "public, max-age=60", "private, no-cache"]) {
+        const response = await t.run((s) => (s.set("a", 1), new Response("ok", { headers: { "Cache-Control": own } })));
+        expect(response.headers.get("Cache-Control")).toBe(own);
+      }
+      // Read only, nothing written: no Cache-Control added.
+      const read = await t.run((s) => void s.get("a"), t.pair(await t.issue()));
+      expect(read.headers.get("Cache-Control")).toBeNull();
+    },
+  );
 
   test.each(MODES)("HD-05: three cookies the app set are all kept: getSetCookie() has 4 entries [%s]", async (mode) => {
     const t = new Target(mode);
@@ -117,20 +138,23 @@ describe("b.10 header handling", () => {
     expect(lines[3]!.startsWith("session=")).toBe(true);
   });
 
-  test.each(MODES)("HD-06: regenerate() then destroy(), saving twice, or a stale handler cookie of the same name: exactly one Set-Cookie for the name [%s]", async (mode) => {
-    const t = new Target(mode);
-    const value = await t.issue();
-    const once = (r: Response) => r.headers.getSetCookie().filter((l) => l.startsWith("session="));
-    expect(once(await t.run((s) => (s.regenerate(), s.destroy()), t.pair(value)))).toHaveLength(1);
-    expect(once(await t.run((s) => (s.regenerate(), s.set("x", 1), s.regenerate()), t.pair(value)))).toHaveLength(1);
-    expect(once(await t.run((s) => (s.set("x", 1), new Response("ok", { headers: { "Set-Cookie": "session=stale" } })), t.pair(value)))).toHaveLength(1);
-    const session = await t.sessions.load(request(t.pair(value)));
-    session.set("x", 2);
-    const first = await t.sessions.commit(session, new Response("ok"));
-    const second = await t.sessions.commit(session, first);
-    expect(once(first)).toHaveLength(1);
-    expect(once(second)).toEqual(once(first));
-  });
+  test.each(MODES)(
+    "HD-06: regenerate() then destroy(), saving twice, or a stale handler cookie of the same name: exactly one Set-Cookie for the name [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const value = await t.issue();
+      const once = (r: Response) => r.headers.getSetCookie().filter((l) => l.startsWith("session="));
+      expect(once(await t.run((s) => (s.regenerate(), s.destroy()), t.pair(value)))).toHaveLength(1);
+      expect(once(await t.run((s) => (s.regenerate(), s.set("x", 1), s.regenerate()), t.pair(value)))).toHaveLength(1);
+      expect(once(await t.run((s) => (s.set("x", 1), new Response("ok", { headers: { "Set-Cookie": "session=stale" } })), t.pair(value)))).toHaveLength(1);
+      const session = await t.sessions.load(request(t.pair(value)));
+      session.set("x", 2);
+      const first = await t.sessions.commit(session, new Response("ok"));
+      const second = await t.sessions.commit(session, first);
+      expect(once(first)).toHaveLength(1);
+      expect(once(second)).toEqual(once(first));
+    },
+  );
 
   test.each(MODES)("HD-07: a fetch() or Response.redirect() response (immutable headers) gets the cookie on a copy, no TypeError [%s]", async (mode) => {
     const t = new Target(mode);
@@ -166,44 +190,56 @@ describe("b.10 header handling", () => {
     await t.accepts(t.pair(value), { user: "ada" });
   });
 
-  test.each(MODES)("HD-09: changing the session after its response was committed (or while its body streams) throws already_committed; nothing is half-saved [%s]", async (mode) => {
-    const t = new Target(mode);
-    const session = await t.sessions.load(request());
-    session.set("a", 1);
-    const response = await t.sessions.commit(session, new Response("ok"));
-    const value = valueOf(response.headers.getSetCookie(), "session")!;
-    for (const change of [(s: Session) => s.set("b", 2), (s: Session) => s.destroy(), (s: Session) => s.flash("x"), (s: Session) => s.regenerate(), (s: Session) => void (s.permanent = true)]) {
-      let error: unknown;
-      try {
-        change(session);
-      } catch (e) {
-        error = e;
+  test.each(MODES)(
+    "HD-09: changing the session after its response was committed (or while its body streams) throws already_committed; nothing is half-saved [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const session = await t.sessions.load(request());
+      session.set("a", 1);
+      const response = await t.sessions.commit(session, new Response("ok"));
+      const value = valueOf(response.headers.getSetCookie(), "session")!;
+      for (const change of [
+        (s: Session) => s.set("b", 2),
+        (s: Session) => s.destroy(),
+        (s: Session) => s.flash("x"),
+        (s: Session) => s.regenerate(),
+        (s: Session) => void (s.permanent = true),
+      ]) {
+        let error: unknown;
+        try {
+          change(session);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(SessionError);
+        expect((error as SessionError).code).toBe("already_committed");
       }
-      expect(error).toBeInstanceOf(SessionError);
-      expect((error as SessionError).code).toBe("already_committed");
-    }
-    await t.accepts(t.pair(value), { a: 1 });
-    // A streaming body whose producer touches the session after the response left.
-    let late: unknown;
-    const streamed = await t.run((s) => {
-      s.set("a", 1);
-      const body = new ReadableStream({
-        pull(controller) {
-          try {
-            s.set("late", true);
-          } catch (e) {
-            late = e;
-          }
-          controller.enqueue(new TextEncoder().encode("done"));
-          controller.close();
-        },
-      }, { highWaterMark: 0 }); // pulled only once the response is read
-      return new Response(body);
-    });
-    expect(await streamed.text()).toBe("done");
-    expect((late as SessionError).code).toBe("already_committed");
-    await t.accepts(t.pair(valueOf(streamed.headers.getSetCookie(), "session")!), { a: 1 });
-  });
+      await t.accepts(t.pair(value), { a: 1 });
+      // A streaming body whose producer touches the session after the response left.
+      let late: unknown;
+      const streamed = await t.run((s) => {
+        s.set("a", 1);
+        const body = new ReadableStream(
+          {
+            pull(controller) {
+              try {
+                s.set("late", true);
+              } catch (e) {
+                late = e;
+              }
+              controller.enqueue(new TextEncoder().encode("done"));
+              controller.close();
+            },
+          },
+          { highWaterMark: 0 },
+        ); // pulled only once the response is read
+        return new Response(body);
+      });
+      expect(await streamed.text()).toBe("done");
+      expect((late as SessionError).code).toBe("already_committed");
+      await t.accepts(t.pair(valueOf(streamed.headers.getSetCookie(), "session")!), { a: 1 });
+    },
+  );
 
   test.each(MODES)("HD-10: 302, 303, 304 and HEAD responses carry the Set-Cookie [%s]", async (mode) => {
     const t = new Target(mode);
@@ -227,7 +263,8 @@ describe("b.10 header handling", () => {
       ["untouched", () => new Response("plain", { headers: { "X-A": "1" } })],
     ];
     // Random parts (sealed IVs, store ids) differ per call: compare them as a placeholder.
-    const normalise = (line: string) => (mode === "sealed" || mode === "store" ? line.replace(/^session=[^;]+/, (v) => (v === "session=" ? v : "session=<value>")) : line);
+    const normalise = (line: string) =>
+      mode === "sealed" || mode === "store" ? line.replace(/^session=[^;]+/, (v) => (v === "session=" ? v : "session=<value>")) : line;
     for (const [what, handler] of handlers) {
       const seen: Array<[string, unknown]> = [];
       for (const [name, serve] of drivers(options)) {

@@ -10,7 +10,6 @@ import { expectedSession } from "../conformance/flask-typed.ts";
 import type { FlaskVector as Vector } from "../conformance/flask-typed.ts";
 import { captureLogs, request, replaceAt, valueOf } from "./target.ts";
 
-
 const all = vectors as unknown as { vectors: Vector[]; lenient_vectors: Vector[] };
 const valid = all.vectors.filter((v) => v.expect === "valid");
 
@@ -86,11 +85,16 @@ describe("b.11 Flask interoperability vectors", () => {
       const sig = token.slice(token.lastIndexOf(".") + 1);
       const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
       for (const extra of [
-        token.replaceAll(".", "%2E"), `"${token}"`, `${token}=`, `${token}X`, token.slice(0, -1),
+        token.replaceAll(".", "%2E"),
+        `"${token}"`,
+        `${token}=`,
+        `${token}X`,
+        token.slice(0, -1),
         token.slice(0, -1) + alphabet[alphabet.indexOf(sig.at(-1)!) ^ 1], // other pad bits: same bytes
         token.startsWith(".") ? token.slice(1) : `.${token}`, // the compression marker
         `${token.slice(0, token.lastIndexOf("."))}.${sig.toUpperCase()}`,
-      ]) variants.add(extra);
+      ])
+        variants.add(extra);
       variants.delete(token);
       for (const mutant of variants) {
         const { session } = await loaded(v, mutant);

@@ -92,7 +92,12 @@ describe("b.2 encoding", () => {
     const t = new Target(mode);
     const token = await t.issue();
     const everything = [...token].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`).join("");
-    for (const variant of new Set([token.replaceAll(".", "%2E"), token.replaceAll(".", "%2e"), everything, token.replace(/[A-Z]/, (c) => `%${c.charCodeAt(0).toString(16)}`)])) {
+    for (const variant of new Set([
+      token.replaceAll(".", "%2E"),
+      token.replaceAll(".", "%2e"),
+      everything,
+      token.replace(/[A-Z]/, (c) => `%${c.charCodeAt(0).toString(16)}`),
+    ])) {
       if (variant !== token) await t.anon(t.pair(variant));
     }
     await t.accepts(t.pair(token), { user: "ada" });

@@ -83,26 +83,29 @@ function nested(depth: number): string {
 }
 
 describe("b.3 JSON / prototype", () => {
-  test.each(MODES)('JSN-01: {"__proto__":{"isAdmin":true}} is data: no prototype changes, get("isAdmin") is undefined, copies pollute nothing [%s]', async (mode) => {
-    const t = new Target(mode);
-    const cookie = await withData(t, '{"__proto__":{"isAdmin":true},"user":"ada"}');
-    await inside(t, cookie, (s) => {
-      expect(s.isNew).toBe(false);
-      expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
-      expect(s.get("isAdmin" as never)).toBeUndefined();
-      expect(s.get("__proto__" as never)).toEqual({ isAdmin: true });
-      expect(s.has("__proto__" as never)).toBe(true);
-      const plain = s.toJSON() as Record<string, unknown>;
-      expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
-      expect(plain.isAdmin).toBeUndefined();
-      expect(Object.hasOwn(plain, "__proto__")).toBe(true);
-      for (const copy of [{ ...plain }, structuredClone(plain), JSON.parse(JSON.stringify(plain)), Object.fromEntries(s.entries())]) {
-        expect((copy as Record<string, unknown>).isAdmin).toBeUndefined();
-        expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
-      }
-    });
-    expect((Object.prototype as Record<string, unknown>).isAdmin).toBeUndefined();
-  });
+  test.each(MODES)(
+    'JSN-01: {"__proto__":{"isAdmin":true}} is data: no prototype changes, get("isAdmin") is undefined, copies pollute nothing [%s]',
+    async (mode) => {
+      const t = new Target(mode);
+      const cookie = await withData(t, '{"__proto__":{"isAdmin":true},"user":"ada"}');
+      await inside(t, cookie, (s) => {
+        expect(s.isNew).toBe(false);
+        expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+        expect(s.get("isAdmin" as never)).toBeUndefined();
+        expect(s.get("__proto__" as never)).toEqual({ isAdmin: true });
+        expect(s.has("__proto__" as never)).toBe(true);
+        const plain = s.toJSON() as Record<string, unknown>;
+        expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+        expect(plain.isAdmin).toBeUndefined();
+        expect(Object.hasOwn(plain, "__proto__")).toBe(true);
+        for (const copy of [{ ...plain }, structuredClone(plain), JSON.parse(JSON.stringify(plain)), Object.fromEntries(s.entries())]) {
+          expect((copy as Record<string, unknown>).isAdmin).toBeUndefined();
+          expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+        }
+      });
+      expect((Object.prototype as Record<string, unknown>).isAdmin).toBeUndefined();
+    },
+  );
 
   test.each(MODES)('JSN-02: {"constructor":{"prototype":{"polluted":1}}} is readable only as data [%s]', async (mode) => {
     const t = new Target(mode);
@@ -116,26 +119,29 @@ describe("b.3 JSON / prototype", () => {
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  test.each(MODES)("JSN-03: keys toString, hasOwnProperty, valueOf and then are data; the library keeps working and nothing becomes thenable [%s]", async (mode) => {
-    const t = new Target(mode);
-    const data = { toString: "s", hasOwnProperty: 1, valueOf: [2], then: { x: 3 }, isPrototypeOf: null, __defineGetter__: true };
-    const token = await t.issue(data);
-    const cookie = await withData(t, JSON.stringify(data));
-    for (const value of [token, cookie]) {
-      const session = await t.sessions.load(request(t.pair(value)));
-      // load() resolved to the Session itself: data named "then" made nothing thenable.
-      expect(session.constructor.name).toBe("Session");
-      expect(session.toJSON()).toEqual(data);
-      expect(session.has("hasOwnProperty" as never)).toBe(true);
-      expect(await Promise.resolve(session.toJSON())).toEqual(data);
-      session.set("more" as never, 1 as never);
-      session.flash("hi");
-      const response = await t.sessions.commit(session, new Response("ok"));
-      // (A store keeps the id of an existing session: then no new cookie is needed.)
-      const back = await t.read(t.pair(valueOf(response.headers.getSetCookie(), t.name) ?? value));
-      expect(back.data).toEqual({ ...data, more: 1 });
-    }
-  });
+  test.each(MODES)(
+    "JSN-03: keys toString, hasOwnProperty, valueOf and then are data; the library keeps working and nothing becomes thenable [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const data = { toString: "s", hasOwnProperty: 1, valueOf: [2], then: { x: 3 }, isPrototypeOf: null, __defineGetter__: true };
+      const token = await t.issue(data);
+      const cookie = await withData(t, JSON.stringify(data));
+      for (const value of [token, cookie]) {
+        const session = await t.sessions.load(request(t.pair(value)));
+        // load() resolved to the Session itself: data named "then" made nothing thenable.
+        expect(session.constructor.name).toBe("Session");
+        expect(session.toJSON()).toEqual(data);
+        expect(session.has("hasOwnProperty" as never)).toBe(true);
+        expect(await Promise.resolve(session.toJSON())).toEqual(data);
+        session.set("more" as never, 1 as never);
+        session.flash("hi");
+        const response = await t.sessions.commit(session, new Response("ok"));
+        // (A store keeps the id of an existing session: then no new cookie is needed.)
+        const back = await t.read(t.pair(valueOf(response.headers.getSetCookie(), t.name) ?? value));
+        expect(back.data).toEqual({ ...data, more: 1 });
+      }
+    },
+  );
 
   test.each(MODES)("JSN-04: session.set('__proto__', ...) is stored as data and reads back; the container's prototype is unchanged [%s]", async (mode) => {
     const t = new Target(mode);
@@ -157,7 +163,19 @@ describe("b.3 JSON / prototype", () => {
     for (const mode of ["signed", "sealed"] as const) {
       const t = new Target(mode);
       const make = mode === "signed" ? signedToken : sealedToken;
-      for (const body of ["[1,2]", '"s"', "1", "null", "true", `{"c":${T0S},"a":${T0S},"d":[1]}`, `{"c":${T0S},"a":${T0S},"d":"s"}`, `{"c":${T0S},"a":${T0S},"d":null}`, `{"c":${T0S},"a":${T0S}}`, `{"c":${T0S},"a":${T0S},"n":1,"d":{}}`, `{"c":${T0S},"a":${T0S},"p":2,"d":{}}`]) {
+      for (const body of [
+        "[1,2]",
+        '"s"',
+        "1",
+        "null",
+        "true",
+        `{"c":${T0S},"a":${T0S},"d":[1]}`,
+        `{"c":${T0S},"a":${T0S},"d":"s"}`,
+        `{"c":${T0S},"a":${T0S},"d":null}`,
+        `{"c":${T0S},"a":${T0S}}`,
+        `{"c":${T0S},"a":${T0S},"n":1,"d":{}}`,
+        `{"c":${T0S},"a":${T0S},"p":2,"d":{}}`,
+      ]) {
         await t.anon(t.pair(make(TEST_SECRET, "session", body)), { reason: mode === "signed" ? "malformed" : "bad_signature", label: `${mode} ${body}` });
       }
     }
@@ -174,7 +192,11 @@ describe("b.3 JSON / prototype", () => {
     for (const answer of [[1, 2], "s", 1, true, { k: "x" }]) {
       const inner = memoryStore();
       // Garbage for any key it does not hold (the presented id), real records for the rest.
-      const store: SessionStore = { get: async (k) => (await inner.get(k)) ?? (answer as unknown as StoreRecord), set: (k, r, t) => inner.set(k, r, t), delete: (k) => inner.delete(k) };
+      const store: SessionStore = {
+        get: async (k) => (await inner.get(k)) ?? (answer as unknown as StoreRecord),
+        set: (k, r, t) => inner.set(k, r, t),
+        delete: (k) => inner.delete(k),
+      };
       const t = new Target("store", { store });
       await t.anon(t.pair(randomBytes(32).toString("base64url")), { reason: "malformed", label: JSON.stringify(answer) });
     }
@@ -190,27 +212,35 @@ describe("b.3 JSON / prototype", () => {
     expect(await sealed.decode!(sealedToken(TEST_SECRET, "session", deep))).toBe("bad_signature");
   });
 
-  test.each(MODES)("JSN-06: nesting past the cap is ANON, and the cap is the writer's: what commit writes reads back, one level more is refused both ways [%s]", async (mode) => {
-    const t = new Target(mode);
-    // As deep as a cookie (or a record) carries: ANON, never a session a later commit cannot write.
-    const deepest = mode === "flask" || mode === "store" ? 10_000 : 1_000;
-    await t.anon(t.pair(await withData(t, `{"x":${nested(deepest)}}`)), { reason: mode === "sealed" ? "bad_signature" : "malformed", label: `depth ${deepest}` });
-    // Around the cap: commit succeeds exactly where reading succeeds.
-    let writable = 0;
-    for (let depth = 56; depth <= 132; depth++) {
-      let value: unknown = [];
-      for (let i = 1; i < depth; i++) value = [value];
-      const commit = await t.run((s) => s.set("x", value)).then(
-        () => true,
-        (error: unknown) => (expect(error).toBeInstanceOf(SessionError), expect((error as SessionError).code).toBe("unserializable"), false),
-      );
-      t.reasons.length = 0;
-      const read = await t.read(t.pair(await withData(t, `{"x":${nested(depth)}}`)));
-      expect(!read.isNew, `${mode}: depth ${depth}: written ${commit}, read ${!read.isNew}`).toBe(commit);
-      if (commit) writable = depth;
-    }
-    expect(writable).toBe(mode === "flask" ? 127 : mode === "store" ? 64 : 63);
-  });
+  test.each(MODES)(
+    "JSN-06: nesting past the cap is ANON, and the cap is the writer's: what commit writes reads back, one level more is refused both ways [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      // As deep as a cookie (or a record) carries: ANON, never a session a later commit cannot write.
+      const deepest = mode === "flask" || mode === "store" ? 10_000 : 1_000;
+      await t.anon(t.pair(await withData(t, `{"x":${nested(deepest)}}`)), {
+        reason: mode === "sealed" ? "bad_signature" : "malformed",
+        label: `depth ${deepest}`,
+      });
+      // Around the cap: commit succeeds exactly where reading succeeds.
+      let writable = 0;
+      for (let depth = 56; depth <= 132; depth++) {
+        let value: unknown = [];
+        for (let i = 1; i < depth; i++) value = [value];
+        const commit = await t
+          .run((s) => s.set("x", value))
+          .then(
+            () => true,
+            (error: unknown) => (expect(error).toBeInstanceOf(SessionError), expect((error as SessionError).code).toBe("unserializable"), false),
+          );
+        t.reasons.length = 0;
+        const read = await t.read(t.pair(await withData(t, `{"x":${nested(depth)}}`)));
+        expect(!read.isNew, `${mode}: depth ${depth}: written ${commit}, read ${!read.isNew}`).toBe(commit);
+        if (commit) writable = depth;
+      }
+      expect(writable).toBe(mode === "flask" ? 127 : mode === "store" ? 64 : 63);
+    },
+  );
 
   test("JSN-07: duplicate keys: the last value wins, as in Python's json (Flask-differential in test/interop) [signed, sealed, flask]", async () => {
     for (const mode of COOKIE_MODES) {
@@ -265,80 +295,97 @@ describe("b.3 JSON / prototype", () => {
     });
   });
 
-  test.each(MODES)("JSN-10: NaN, Infinity, BigInt, a function, undefined in an array, a sparse array, a Map, an untagged Date and a cycle are a WRITE-ERROR naming the path; nothing is emitted [%s]", async (mode) => {
-    const t = new Target(mode);
-    const old = await t.issue({ user: "ada" });
-    const cyclic: Record<string, unknown> = {};
-    cyclic.self = cyclic;
-    // Flask's format carries NaN, Infinity, BigInt and Date (Python has them): those are written there.
-    const flaskCarries = new Set(["nan", "inf", "big", "date"]);
-    // eslint-disable-next-line no-sparse-arrays
-    const values: Array<[string, unknown, RegExp]> = [
-      ["nan", { x: NaN }, /session\.nan\.x is NaN/],
-      ["inf", [1, -Infinity], /session\.inf\[1\] is -Infinity/],
-      ["big", 1n, /session\.big is a BigInt/],
-      ["fn", () => 1, /session\.fn is (a )?function/],
-      ["undef", [1, undefined], /session\.undef\[1\] is undefined/],
-      ["sparse", [1, , 3], /session\.sparse\[1\] is a hole/],
-      ["map", new Map([["a", 1]]), /session\.map is an instance of Map/],
-      ["date", new Date(0), /session\.date is an instance of Date/],
-      ["cycle", cyclic, /nesting deeper than \d+ levels \(or a cycle\)/],
-    ];
-    for (const [key, value, message] of values) {
-      const session = await t.sessions.load(request(t.pair(old)));
-      session.set(key as never, value as never);
-      const response = new Response("ok");
-      const outcome = await t.sessions.commit(session, response).catch((e: unknown) => e);
-      if (mode === "flask" && flaskCarries.has(key)) {
-        expect(outcome, key).toBeInstanceOf(Response);
-        continue;
+  test.each(MODES)(
+    "JSN-10: NaN, Infinity, BigInt, a function, undefined in an array, a sparse array, a Map, an untagged Date and a cycle are a WRITE-ERROR naming the path; nothing is emitted [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const old = await t.issue({ user: "ada" });
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      // Flask's format carries NaN, Infinity, BigInt and Date (Python has them): those are written there.
+      const flaskCarries = new Set(["nan", "inf", "big", "date"]);
+      // eslint-disable-next-line no-sparse-arrays
+      const values: Array<[string, unknown, RegExp]> = [
+        ["nan", { x: NaN }, /session\.nan\.x is NaN/],
+        ["inf", [1, -Infinity], /session\.inf\[1\] is -Infinity/],
+        ["big", 1n, /session\.big is a BigInt/],
+        ["fn", () => 1, /session\.fn is (a )?function/],
+        ["undef", [1, undefined], /session\.undef\[1\] is undefined/],
+        ["sparse", [1, , 3], /session\.sparse\[1\] is a hole/],
+        ["map", new Map([["a", 1]]), /session\.map is an instance of Map/],
+        ["date", new Date(0), /session\.date is an instance of Date/],
+        ["cycle", cyclic, /nesting deeper than \d+ levels \(or a cycle\)/],
+      ];
+      for (const [key, value, message] of values) {
+        const session = await t.sessions.load(request(t.pair(old)));
+        session.set(key as never, value as never);
+        const response = new Response("ok");
+        const outcome = await t.sessions.commit(session, response).catch((e: unknown) => e);
+        if (mode === "flask" && flaskCarries.has(key)) {
+          expect(outcome, key).toBeInstanceOf(Response);
+          continue;
+        }
+        expect(outcome, `${mode} ${key}`).toBeInstanceOf(SessionError);
+        expect((outcome as SessionError).code).toBe("unserializable");
+        expect((outcome as SessionError).message, key).toMatch(message);
+        expect(response.headers.getSetCookie()).toEqual([]);
       }
-      expect(outcome, `${mode} ${key}`).toBeInstanceOf(SessionError);
-      expect((outcome as SessionError).code).toBe("unserializable");
-      expect((outcome as SessionError).message, key).toMatch(message);
-      expect(response.headers.getSetCookie()).toEqual([]);
-    }
-    // The old cookie still holds the old session.
-    await t.accepts(t.pair(old), { user: "ada" });
-    if (mode === "flask") return;
-    // The path named is the first bad value, after booleans, nulls, arrays and objects that are fine.
-    const session = await t.sessions.load(request(t.pair(old)));
-    session.set("ok" as never, { a: true, b: null, c: [1, { d: false }] } as never);
-    session.set("z" as never, { list: [null, true, { deep: [1, NaN] }] } as never);
-    await expect(t.sessions.commit(session, new Response("ok"))).rejects.toThrow(/session\.z\.list\[2\]\.deep\[1\] is NaN/);
-  });
+      // The old cookie still holds the old session.
+      await t.accepts(t.pair(old), { user: "ada" });
+      if (mode === "flask") return;
+      // The path named is the first bad value, after booleans, nulls, arrays and objects that are fine.
+      const session = await t.sessions.load(request(t.pair(old)));
+      session.set("ok" as never, { a: true, b: null, c: [1, { d: false }] } as never);
+      session.set("z" as never, { list: [null, true, { deep: [1, NaN] }] } as never);
+      await expect(t.sessions.commit(session, new Response("ok"))).rejects.toThrow(/session\.z\.list\[2\]\.deep\[1\] is NaN/);
+    },
+  );
 
-  test.each(MODES)("JSN-10: a nested mutation that makes a cycle (after a read, without set) is a WRITE-ERROR at commit, never a hang or a crash [%s]", async (mode) => {
-    const t = new Target(mode);
-    const old = await t.issue({ obj: { a: 1 } });
-    const session = await t.sessions.load(request(t.pair(old)));
-    const obj = session.get("obj" as never) as Record<string, unknown>;
-    obj.self = obj;
-    const error = await t.sessions.commit(session, new Response("ok")).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SessionError);
-    expect((error as SessionError).code).toBe("unserializable");
-    await t.accepts(t.pair(old), { obj: { a: 1 } });
-  });
+  test.each(MODES)(
+    "JSN-10: a nested mutation that makes a cycle (after a read, without set) is a WRITE-ERROR at commit, never a hang or a crash [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const old = await t.issue({ obj: { a: 1 } });
+      const session = await t.sessions.load(request(t.pair(old)));
+      const obj = session.get("obj" as never) as Record<string, unknown>;
+      obj.self = obj;
+      const error = await t.sessions.commit(session, new Response("ok")).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionError);
+      expect((error as SessionError).code).toBe("unserializable");
+      await t.accepts(t.pair(old), { obj: { a: 1 } });
+    },
+  );
 
-  test.each(MODES)("JSN-11: a lone surrogate is a WRITE-ERROR (it would become U+FFFD); flask, whose Python strings carry it, writes it escaped and reads it back [%s]", async (mode) => {
-    const t = new Target(mode);
-    const write = t.run((s) => s.set("s", "a\ud800b"));
-    if (mode === "flask") {
-      const value = valueOf((await write).headers.getSetCookie(), "session")!;
-      expect(Buffer.from(value.split(".")[0]!, "base64url").toString()).toBe('{"s":"a\\ud800b"}');
-      await t.accepts(t.pair(value), { s: "a\ud800b" });
-    } else {
-      await expect(write).rejects.toThrow(/session\.s is a string with a lone surrogate/);
-      // ...and behind a valid signature, a lone surrogate escape is refused on the way in.
-      await t.anon(t.pair(await withData(t, '{"s":"a\\ud800b"}')), { reason: mode === "sealed" ? "bad_signature" : "malformed" });
-    }
-  });
+  test.each(MODES)(
+    "JSN-11: a lone surrogate is a WRITE-ERROR (it would become U+FFFD); flask, whose Python strings carry it, writes it escaped and reads it back [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const write = t.run((s) => s.set("s", "a\ud800b"));
+      if (mode === "flask") {
+        const value = valueOf((await write).headers.getSetCookie(), "session")!;
+        expect(Buffer.from(value.split(".")[0]!, "base64url").toString()).toBe('{"s":"a\\ud800b"}');
+        await t.accepts(t.pair(value), { s: "a\ud800b" });
+      } else {
+        await expect(write).rejects.toThrow(/session\.s is a string with a lone surrogate/);
+        // ...and behind a valid signature, a lone surrogate escape is refused on the way in.
+        await t.anon(t.pair(await withData(t, '{"s":"a\\ud800b"}')), { reason: mode === "sealed" ? "bad_signature" : "malformed" });
+      }
+    },
+  );
 
   test.each(MODES)("JSN-12: a byte-order mark, trailing garbage or JSON5 syntax behind a valid signature is ANON [%s]", async (mode) => {
     const t = new Target(mode);
     const reason = mode === "sealed" ? "bad_signature" : "malformed";
     const variants: Record<Mode, string[]> = {
-      signed: [`\ufeff{"c":${T0S},"a":${T0S},"d":{}}`, `{"c":${T0S},"a":${T0S},"d":{}} x`, `{"c":${T0S},"a":${T0S},"d":{}}}`, `{c:${T0S},a:${T0S},d:{}}`, `{"c":${T0S},"a":${T0S},"d":{"x":1,},}`, `{"c":${T0S},"a":${T0S},"d":{'x':1}}`, `{"c":0x10,"a":${T0S},"d":{}}`],
+      signed: [
+        `\ufeff{"c":${T0S},"a":${T0S},"d":{}}`,
+        `{"c":${T0S},"a":${T0S},"d":{}} x`,
+        `{"c":${T0S},"a":${T0S},"d":{}}}`,
+        `{c:${T0S},a:${T0S},d:{}}`,
+        `{"c":${T0S},"a":${T0S},"d":{"x":1,},}`,
+        `{"c":${T0S},"a":${T0S},"d":{'x':1}}`,
+        `{"c":0x10,"a":${T0S},"d":{}}`,
+      ],
       sealed: [],
       flask: ['\ufeff{"x":1}', '{"x":1} x', '{"x":1}}', "{x:1}", '{"x":1,}', "{'x':1}", '{"x":0x10}', '{"x":1}\u0000'],
       store: [],
@@ -351,7 +398,12 @@ describe("b.3 JSON / prototype", () => {
       return;
     }
     for (const text of variants[mode]) {
-      const token = mode === "signed" ? signedToken(TEST_SECRET, "session", text) : mode === "sealed" ? sealedToken(TEST_SECRET, "session", text) : flaskToken(TEST_SECRET, text, T0S);
+      const token =
+        mode === "signed"
+          ? signedToken(TEST_SECRET, "session", text)
+          : mode === "sealed"
+            ? sealedToken(TEST_SECRET, "session", text)
+            : flaskToken(TEST_SECRET, text, T0S);
       await t.anon(t.pair(token), { reason, label: text });
     }
   });

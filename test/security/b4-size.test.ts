@@ -38,82 +38,95 @@ async function median(runs: number, fn: () => Promise<unknown>): Promise<number>
 }
 
 describe("b.4 size", () => {
-  test.each(COOKIE_MODES)("SZ-01: name + value = 4096 bytes is emitted; 4097 is a WRITE-ERROR before any header, and the old cookie stays [%s]", async (mode) => {
-    // A compressed flask cookie is 36 + len(name) + a base64 length (never 1 mod 4) bytes long:
-    // an 8-character name lets it land on 4096.
-    const t = new Target(mode, mode === "flask" ? { cookie: { name: "sessions" } } : {});
-    const old = await t.issue({ user: "ada" });
-    // `n` characters of random text, and `pad` more in a second key (flask's zlib makes the
-    // size jump by more than one byte per character, so both are varied to land on 4096).
-    async function attempt(n: number, pad = 0): Promise<number | SessionError> {
-      const session = await t.sessions.load(request(t.pair(old)));
-      session.set("v" as never, RANDOM.slice(0, n) as never);
-      if (pad > 0) session.set("p" as never, "x".repeat(pad) as never);
-      const response = new Response("ok");
-      try {
-        const line = (await t.sessions.commit(session, response)).headers.getSetCookie()[0]!;
-        return t.name.length + valueOf([line], t.name)!.length;
-      } catch (error) {
-        expect(response.headers.getSetCookie()).toEqual([]);
-        return error as SessionError;
+  test.each(COOKIE_MODES)(
+    "SZ-01: name + value = 4096 bytes is emitted; 4097 is a WRITE-ERROR before any header, and the old cookie stays [%s]",
+    async (mode) => {
+      // A compressed flask cookie is 36 + len(name) + a base64 length (never 1 mod 4) bytes long:
+      // an 8-character name lets it land on 4096.
+      const t = new Target(mode, mode === "flask" ? { cookie: { name: "sessions" } } : {});
+      const old = await t.issue({ user: "ada" });
+      // `n` characters of random text, and `pad` more in a second key (flask's zlib makes the
+      // size jump by more than one byte per character, so both are varied to land on 4096).
+      async function attempt(n: number, pad = 0): Promise<number | SessionError> {
+        const session = await t.sessions.load(request(t.pair(old)));
+        session.set("v" as never, RANDOM.slice(0, n) as never);
+        if (pad > 0) session.set("p" as never, "x".repeat(pad) as never);
+        const response = new Response("ok");
+        try {
+          const line = (await t.sessions.commit(session, response)).headers.getSetCookie()[0]!;
+          return t.name.length + valueOf([line], t.name)!.length;
+        } catch (error) {
+          expect(response.headers.getSetCookie()).toEqual([]);
+          return error as SessionError;
+        }
       }
-    }
-    // The first length that no longer fits, then the neighbourhood for one that lands on 4096.
-    let n = 2800;
-    while (typeof (await attempt(n)) === "number") n += 8;
-    let exact: [number, number] | undefined;
-    for (let m = n - 40; m <= n + 8 && exact === undefined; m++) {
-      for (let pad = 0; pad < 12 && exact === undefined; pad++) if ((await attempt(m, pad)) === 4096) exact = [m, pad];
-    }
-    expect(exact, `${mode}: some session is exactly 4096 bytes`).toBeDefined();
-    // Growing from there, the first cookie over the limit is refused (4097 bytes where the
-    // format can produce that length, else the next length it can).
-    let over: number | SessionError = 4096;
-    for (let pad = exact![1] + 1; typeof over === "number"; pad++) {
-      over = await attempt(exact![0], pad);
-      if (typeof over === "number") expect(over).toBeLessThanOrEqual(4096);
-    }
-    expect(over).toBeInstanceOf(SessionError);
-    expect((over as SessionError).code).toBe("cookie_too_large");
-    expect((over as SessionError).message).toMatch(mode === "flask" ? /would be 409[789] bytes \(name \+ value\), over the 4096-byte limit/ : /would be 4097 bytes \(name \+ value\), over the 4096-byte limit/);
-    // Nothing was written, so the browser keeps the previous cookie, which still loads.
-    await t.accepts(t.pair(old), { user: "ada" });
-  });
-
-  test.each(MODES)("SZ-02: an incoming session cookie of 100 KB is ANON, refused by its length before any decoding (no cryptography: comparison-spy.test.ts) [%s]", async (mode) => {
-    const t = new Target(mode);
-    const token = await t.issue();
-    const huge = `${token}${"A".repeat(100 * 1024)}`;
-    const started = performance.now();
-    await t.anon(t.pair(huge), { reason: "malformed" });
-    expect(performance.now() - started).toBeLessThan(500);
-  });
-
-  test.each(MODES)("SZ-03: a 64 KB Cookie header of 5,000 pairs with the session last: found and verified, in time linear in the header size [%s]", async (mode) => {
-    const t = new Target(mode);
-    const token = await t.issue({ user: "ada" });
-    const header = (bytes: number): string => {
-      const pairs: string[] = [];
-      let length = 0;
-      for (let i = 0; length < bytes; i++) {
-        const pair = `${i.toString(36)}=vvvv`;
-        pairs.push(pair);
-        length += pair.length + 2;
+      // The first length that no longer fits, then the neighbourhood for one that lands on 4096.
+      let n = 2800;
+      while (typeof (await attempt(n)) === "number") n += 8;
+      let exact: [number, number] | undefined;
+      for (let m = n - 40; m <= n + 8 && exact === undefined; m++) {
+        for (let pad = 0; pad < 12 && exact === undefined; pad++) if ((await attempt(m, pad)) === 4096) exact = [m, pad];
       }
-      return `${pairs.join("; ")}; ${t.pair(token)}`;
-    };
-    const big = header(64 * 1024 - 200);
-    expect(big.split("; ").length).toBeGreaterThanOrEqual(5000);
-    expect(big.length).toBeLessThanOrEqual(64 * 1024);
-    await t.accepts(big, { user: "ada" });
-    const small = header(1024 - 200);
-    // Linear: t(64 KB) / t(1 KB) far below the 64x that would already be linear, with slack
-    // for noise (security bar d.2 allows ~80); a quadratic parser would take ~4000x.
-    const load = (h: string) => async () => (await t.sessions.load(request(h))).get("user");
-    for (let i = 0; i < 20; i++) await load(big)();
-    const ratio = (await median(31, load(big))) / (await median(31, load(small)));
-    expect(ratio, `t(64 KB) / t(1 KB) = ${ratio.toFixed(1)}`).toBeLessThan(80);
-  });
+      expect(exact, `${mode}: some session is exactly 4096 bytes`).toBeDefined();
+      // Growing from there, the first cookie over the limit is refused (4097 bytes where the
+      // format can produce that length, else the next length it can).
+      let over: number | SessionError = 4096;
+      for (let pad = exact![1] + 1; typeof over === "number"; pad++) {
+        over = await attempt(exact![0], pad);
+        if (typeof over === "number") expect(over).toBeLessThanOrEqual(4096);
+      }
+      expect(over).toBeInstanceOf(SessionError);
+      expect((over as SessionError).code).toBe("cookie_too_large");
+      expect((over as SessionError).message).toMatch(
+        mode === "flask"
+          ? /would be 409[789] bytes \(name \+ value\), over the 4096-byte limit/
+          : /would be 4097 bytes \(name \+ value\), over the 4096-byte limit/,
+      );
+      // Nothing was written, so the browser keeps the previous cookie, which still loads.
+      await t.accepts(t.pair(old), { user: "ada" });
+    },
+  );
+
+  test.each(MODES)(
+    "SZ-02: an incoming session cookie of 100 KB is ANON, refused by its length before any decoding (no cryptography: comparison-spy.test.ts) [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const token = await t.issue();
+      const huge = `${token}${"A".repeat(100 * 1024)}`;
+      const started = performance.now();
+      await t.anon(t.pair(huge), { reason: "malformed" });
+      expect(performance.now() - started).toBeLessThan(500);
+    },
+  );
+
+  test.each(MODES)(
+    "SZ-03: a 64 KB Cookie header of 5,000 pairs with the session last: found and verified, in time linear in the header size [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const token = await t.issue({ user: "ada" });
+      const header = (bytes: number): string => {
+        const pairs: string[] = [];
+        let length = 0;
+        for (let i = 0; length < bytes; i++) {
+          const pair = `${i.toString(36)}=vvvv`;
+          pairs.push(pair);
+          length += pair.length + 2;
+        }
+        return `${pairs.join("; ")}; ${t.pair(token)}`;
+      };
+      const big = header(64 * 1024 - 200);
+      expect(big.split("; ").length).toBeGreaterThanOrEqual(5000);
+      expect(big.length).toBeLessThanOrEqual(64 * 1024);
+      await t.accepts(big, { user: "ada" });
+      const small = header(1024 - 200);
+      // Linear: t(64 KB) / t(1 KB) far below the 64x that would already be linear, with slack
+      // for noise (security bar d.2 allows ~80); a quadratic parser would take ~4000x.
+      const load = (h: string) => async () => (await t.sessions.load(request(h))).get("user");
+      for (let i = 0; i < 20; i++) await load(big)();
+      const ratio = (await median(31, load(big))) / (await median(31, load(small)));
+      expect(ratio, `t(64 KB) / t(1 KB) = ${ratio.toFixed(1)}`).toBeLessThan(80);
+    },
+  );
 
   test("SZ-04: a Path or Domain over 1024 bytes is a CONFIG-ERROR naming the option", () => {
     expect(() => createSessions({ secret: TEST_SECRET, cookie: { path: `/${"a".repeat(1024)}` } })).toThrow(/option cookie\.path is invalid/);
@@ -123,7 +136,12 @@ describe("b.4 size", () => {
   });
 
   describe("SZ-05: store limits", () => {
-    const mf = new miniflare.Miniflare({ modules: true, script: "export default {}", kvNamespaces: ["SESSIONS"], compatibilityDate: "2025-01-01" } as ConstructorParameters<typeof miniflare.Miniflare>[0]);
+    const mf = new miniflare.Miniflare({
+      modules: true,
+      script: "export default {}",
+      kvNamespaces: ["SESSIONS"],
+      compatibilityDate: "2025-01-01",
+    } as ConstructorParameters<typeof miniflare.Miniflare>[0]);
     afterAll(() => mf.dispose());
 
     test("SZ-05: a record over Workers KV's 25 MiB value limit (real Miniflare KV) is a WRITE-ERROR: typed, before any Set-Cookie", async () => {
@@ -195,7 +213,7 @@ describe("b.4 size", () => {
   test("SZ-07: flask: a payload that fits only compressed is written compressed ('.' prefix) exactly as itsdangerous would, and reads back", async () => {
     const t = new Target("flask");
     const data = { items: Array.from({ length: 400 }, (_, i) => `item-${i % 10}`) };
-    expect(JSON.stringify(data).length * 4 / 3).toBeGreaterThan(4096);
+    expect((JSON.stringify(data).length * 4) / 3).toBeGreaterThan(4096);
     const response = await t.run((s) => s.update(data));
     const value = valueOf(response.headers.getSetCookie(), "session")!;
     expect(value.startsWith(".")).toBe(true);

@@ -66,21 +66,24 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     await t.accepts(t.pair(token), { user: "ada" });
   });
 
-  test.each(MODES)("CK-06: U+00A0, U+0085 and the Latin-1 view of UTF-8 E2 80 80 before __Host-id do not match; U+2000 is refused by the runtime and by the parser [%s]", async (mode) => {
-    const t = new Target(mode, HOST);
-    const token = await t.issue();
-    for (const prefix of ["\u00a0", "\u0085", "\u00e2\u0080\u0080", "\u00a0 ", "\u000b", "\u000c"]) {
-      await t.anon(`${prefix}${t.pair(token)}`, { reason: null, label: JSON.stringify(prefix) });
-      await t.anon(`a=1; ${prefix}${t.pair(token)}`, { reason: null, label: JSON.stringify(prefix) });
-    }
-    // Not a Latin-1 header value: fetch refuses to build the request; the parser, given the
-    // text directly, does not match either (String.prototype.trim() would have stripped it).
-    expect(() => request(`\u2000${t.pair(token)}`)).toThrow(TypeError);
-    for (const prefix of ["\u2000", "\u3000", "\ufeff", "\u200b", "\u2028"]) {
-      expect(readCookie(`${prefix}${t.pair(token)}`, t.name), JSON.stringify(prefix)).toEqual([]);
-      expect(`${prefix}__Host-id`.trim() === "__Host-id" || prefix === "\u200b").toBe(true);
-    }
-  });
+  test.each(MODES)(
+    "CK-06: U+00A0, U+0085 and the Latin-1 view of UTF-8 E2 80 80 before __Host-id do not match; U+2000 is refused by the runtime and by the parser [%s]",
+    async (mode) => {
+      const t = new Target(mode, HOST);
+      const token = await t.issue();
+      for (const prefix of ["\u00a0", "\u0085", "\u00e2\u0080\u0080", "\u00a0 ", "\u000b", "\u000c"]) {
+        await t.anon(`${prefix}${t.pair(token)}`, { reason: null, label: JSON.stringify(prefix) });
+        await t.anon(`a=1; ${prefix}${t.pair(token)}`, { reason: null, label: JSON.stringify(prefix) });
+      }
+      // Not a Latin-1 header value: fetch refuses to build the request; the parser, given the
+      // text directly, does not match either (String.prototype.trim() would have stripped it).
+      expect(() => request(`\u2000${t.pair(token)}`)).toThrow(TypeError);
+      for (const prefix of ["\u2000", "\u3000", "\ufeff", "\u200b", "\u2028"]) {
+        expect(readCookie(`${prefix}${t.pair(token)}`, t.name), JSON.stringify(prefix)).toEqual([]);
+        expect(`${prefix}__Host-id`.trim() === "__Host-id" || prefix === "\u200b").toBe(true);
+      }
+    },
+  );
 
   test.each(MODES)("CK-07: __%48ost-id, __host-id and __HOST-id do not match: no name decoding, case-sensitive [%s]", async (mode) => {
     const t = new Target(mode, HOST);
@@ -98,14 +101,17 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     await t.anon(`$Version=1; __Host-id="${token}"; $Domain=example.com`);
   });
 
-  test.each(MODES)("CK-09: the name twice with two different valid values is ANON with the ambiguous reason (policy reject; first-valid is not offered) [%s]", async (mode) => {
-    const t = new Target(mode);
-    const a = await t.issue({ user: "victim" });
-    const b = await t.issue({ user: "other" });
-    await t.anon(`${t.pair(a)}; ${t.pair(b)}`, { reason: "ambiguous" });
-    await t.anon(`${t.pair(b)}; x=1; ${t.pair(a)}`, { reason: "ambiguous" });
-    await t.anon(`${t.pair(a)}; ${t.pair(b)}; ${t.pair(a)}`, { reason: "ambiguous" });
-  });
+  test.each(MODES)(
+    "CK-09: the name twice with two different valid values is ANON with the ambiguous reason (policy reject; first-valid is not offered) [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const a = await t.issue({ user: "victim" });
+      const b = await t.issue({ user: "other" });
+      await t.anon(`${t.pair(a)}; ${t.pair(b)}`, { reason: "ambiguous" });
+      await t.anon(`${t.pair(b)}; x=1; ${t.pair(a)}`, { reason: "ambiguous" });
+      await t.anon(`${t.pair(a)}; ${t.pair(b)}; ${t.pair(a)}`, { reason: "ambiguous" });
+    },
+  );
 
   test.each(MODES)("CK-10: the name twice, one valid and one garbage (either order): the valid one is used [%s]", async (mode) => {
     const t = new Target(mode);
@@ -136,19 +142,28 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     await t.accepts(t.pair(attacker), { user: "attacker" });
   });
 
-  test.each(MODES)("CK-13: the Cookie header split over two fields and joined with '; ' (HTTP/2 crumbs, RFC 9113 8.2.3) still finds the session [%s]", async (mode) => {
-    const t = new Target(mode);
-    const token = await t.issue({ user: "ada" });
-    await t.accepts(`a=1; b=2; ${t.pair(token)}; c=3`, { user: "ada" });
-    await t.accepts(`a=1;b=2;${t.pair(token)};c=3`, { user: "ada" });
-  });
+  test.each(MODES)(
+    "CK-13: the Cookie header split over two fields and joined with '; ' (HTTP/2 crumbs, RFC 9113 8.2.3) still finds the session [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const token = await t.issue({ user: "ada" });
+      await t.accepts(`a=1; b=2; ${t.pair(token)}; c=3`, { user: "ada" });
+      await t.accepts(`a=1;b=2;${t.pair(token)};c=3`, { user: "ada" });
+    },
+  );
 
   test.each(MODES)("CK-13b: a different cookie carrying ',<name>=<valid token>' is not the session cookie; the real one still loads [%s]", async (mode) => {
     const t = new Target(mode);
     const planted = await t.issue({ user: "mallory" });
     const real = await t.issue({ user: "ada" });
     // Planted alone: a logged-out victim is not logged into the attacker's session.
-    for (const header of [`x=1,${t.pair(planted)}`, `x=1, ${t.pair(planted)}`, `x=1,${t.pair(planted)}; y=2`, `a=1; b=2, ${t.pair(planted)}`, `x,${t.pair(planted)}`]) {
+    for (const header of [
+      `x=1,${t.pair(planted)}`,
+      `x=1, ${t.pair(planted)}`,
+      `x=1,${t.pair(planted)}; y=2`,
+      `a=1; b=2, ${t.pair(planted)}`,
+      `x,${t.pair(planted)}`,
+    ]) {
       const seen = await t.read(header);
       expect([seen.isNew, seen.data], header).toEqual([true, {}]);
     }
@@ -158,18 +173,21 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     await t.accepts(`x=1, ${t.pair(planted)}; ${t.pair(real)}; z=1,${t.pair(planted)}`, { user: "ada" });
   });
 
-  test.each(MODES)("CK-14: noise (;;;, OWS, tabs, pairs without '=', a lone '=', empty or blank headers) never throws and the session is still found [%s]", async (mode) => {
-    const t = new Target(mode);
-    const token = await t.issue({ user: "ada" });
-    for (const noise of [";;;", "  ", "\t", "foo", "=", "==", "=;=", ";", ",,", " ; ; ", "\t;\t", "a", "a=", "=a"]) {
-      await t.accepts(`${noise}; ${t.pair(token)}; ${noise}`, { user: "ada" }, JSON.stringify(noise));
-      await t.accepts(`${noise};${t.pair(token)};${noise}`, { user: "ada" }, JSON.stringify(noise));
-    }
-    for (const header of ["", ";;;", " ", "=", "foo", "\t\t", ",", "session", "session;", "=session"]) {
-      const seen = await t.read(header);
-      expect([seen.isNew, seen.data], JSON.stringify(header)).toEqual([true, {}]);
-    }
-  });
+  test.each(MODES)(
+    "CK-14: noise (;;;, OWS, tabs, pairs without '=', a lone '=', empty or blank headers) never throws and the session is still found [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const token = await t.issue({ user: "ada" });
+      for (const noise of [";;;", "  ", "\t", "foo", "=", "==", "=;=", ";", ",,", " ; ; ", "\t;\t", "a", "a=", "=a"]) {
+        await t.accepts(`${noise}; ${t.pair(token)}; ${noise}`, { user: "ada" }, JSON.stringify(noise));
+        await t.accepts(`${noise};${t.pair(token)};${noise}`, { user: "ada" }, JSON.stringify(noise));
+      }
+      for (const header of ["", ";;;", " ", "=", "foo", "\t\t", ",", "session", "session;", "=session"]) {
+        const seen = await t.read(header);
+        expect([seen.isNew, seen.data], JSON.stringify(header)).toEqual([true, {}]);
+      }
+    },
+  );
 
   test.each(MODES)("CK-15: a valid token in the query, the body, X-Session or Authorization is ignored: only the Cookie header counts [%s]", async (mode) => {
     const t = new Target(mode);
@@ -189,7 +207,10 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
     const options = fc.record({
       name: fc.oneof(fc.string({ unit: tchar, minLength: 1, maxLength: 20 }), fc.constant("__Host-s"), fc.constant("__Secure-s")),
-      domain: fc.option(fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join(".")), { nil: undefined }),
+      domain: fc.option(
+        fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join(".")),
+        { nil: undefined },
+      ),
       path: fc.option(fc.stringMatching(/^\/[\x20-\x3a\x3c-\x7e]{0,30}$/), { nil: undefined }),
       secure: fc.option(fc.boolean(), { nil: undefined }),
       httpOnly: fc.option(fc.boolean(), { nil: undefined }),
@@ -223,7 +244,10 @@ describe("b.5 cookie grammar, injection, tossing", () => {
         expect(lines).toHaveLength(1);
         const line = lines[0]!;
         expect(line).toMatch(grammar);
-        const names = line.split("; ").slice(1).map((av) => av.split("=")[0]!.toLowerCase());
+        const names = line
+          .split("; ")
+          .slice(1)
+          .map((av) => av.split("=")[0]!.toLowerCase());
         expect(new Set(names).size).toBe(names.length);
         const parsed = parseSetCookie(line);
         expect(parsed.name).toBe(cookie.name);
@@ -248,30 +272,33 @@ describe("b.5 cookie grammar, injection, tossing", () => {
     expect(checked).toBeGreaterThan(100);
   });
 
-  test.each(MODES)("CK-17: through the Hono adapter, duplicate and whitespace-prefixed names give exactly the core's result (the raw header is parsed by websession) [%s]", async (mode) => {
-    const store = mode === "store" ? memoryStore() : undefined;
-    const t = new Target(mode, {}, { store });
-    const a = await t.issue({ user: "ada" });
-    const b = await t.issue({ user: "bob" });
-    const reasons: InvalidReason[] = [];
-    const app = new Hono()
-      .use(honoSession({ ...modeOptions(mode as Mode, {}, store), now: t.time.now, onInvalid: (r) => reasons.push(r) }))
-      .get("/", (c) => c.json({ isNew: c.get("session").isNew, data: c.get("session").toJSON() }));
-    const headers = [
-      `${t.pair(a)}; ${t.pair(b)}`, // two valid: ambiguous
-      `${t.pair("junk")}; ${t.pair(a)}`, // Hono's parse() would return the first
-      ` \t${t.pair(a)}`,
-      `\u00a0${t.pair(a)}`, // Hono's trim() would strip U+00A0
-      `=${t.pair(a)}`,
-      `${t.pair(a)}; ${t.pair(a)}`,
-      `session=; ${t.pair(a)}`,
-    ];
-    for (const header of headers) {
-      t.reasons.length = 0;
-      reasons.length = 0;
-      const core = await t.read(header);
-      const hono = (await (await app.fetch(request(header))).json()) as { isNew: boolean; data: unknown };
-      expect([hono.isNew, hono.data, reasons], JSON.stringify(header)).toEqual([core.isNew, core.data, t.reasons]);
-    }
-  });
+  test.each(MODES)(
+    "CK-17: through the Hono adapter, duplicate and whitespace-prefixed names give exactly the core's result (the raw header is parsed by websession) [%s]",
+    async (mode) => {
+      const store = mode === "store" ? memoryStore() : undefined;
+      const t = new Target(mode, {}, { store });
+      const a = await t.issue({ user: "ada" });
+      const b = await t.issue({ user: "bob" });
+      const reasons: InvalidReason[] = [];
+      const app = new Hono()
+        .use(honoSession({ ...modeOptions(mode as Mode, {}, store), now: t.time.now, onInvalid: (r) => reasons.push(r) }))
+        .get("/", (c) => c.json({ isNew: c.get("session").isNew, data: c.get("session").toJSON() }));
+      const headers = [
+        `${t.pair(a)}; ${t.pair(b)}`, // two valid: ambiguous
+        `${t.pair("junk")}; ${t.pair(a)}`, // Hono's parse() would return the first
+        ` \t${t.pair(a)}`,
+        `\u00a0${t.pair(a)}`, // Hono's trim() would strip U+00A0
+        `=${t.pair(a)}`,
+        `${t.pair(a)}; ${t.pair(a)}`,
+        `session=; ${t.pair(a)}`,
+      ];
+      for (const header of headers) {
+        t.reasons.length = 0;
+        reasons.length = 0;
+        const core = await t.read(header);
+        const hono = (await (await app.fetch(request(header))).json()) as { isNew: boolean; data: unknown };
+        expect([hono.isNew, hono.data, reasons], JSON.stringify(header)).toEqual([core.isNew, core.data, t.reasons]);
+      }
+    },
+  );
 });

@@ -50,31 +50,39 @@ describe("b.6 expiry and clock", () => {
   test("TM-01: property: accepted exactly inside the window: absolute limit ±3 s, idle limit ±3 s, a timestamp 0-120 s ahead (60 s of skew natively, none for flask)", async () => {
     const ABSOLUTE = 12 * 3600;
     const LIFETIME = 3600;
-    const targets = new Map<Mode, Target>(MODES.map((mode) => [mode, new Target(mode, { lifetime: LIFETIME, ...(mode === "flask" ? {} : { absoluteLifetime: ABSOLUTE }) })]));
+    const targets = new Map<Mode, Target>(
+      MODES.map((mode) => [mode, new Target(mode, { lifetime: LIFETIME, ...(mode === "flask" ? {} : { absoluteLifetime: ABSOLUTE }) })]),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...MODES), fc.constantFrom("absolute", "idle", "ahead"), fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 120 }), async (mode, rule, d, ahead) => {
-        const t = targets.get(mode)!;
-        if (mode === "flask" && rule === "absolute") return; // no creation time in Flask's cookie
-        let created = T0S;
-        let lastActive = T0S;
-        let accepted: boolean;
-        if (rule === "absolute") {
-          created = T0S - ABSOLUTE + d; // age ABSOLUTE - d
-          lastActive = T0S - 10;
-          accepted = d >= 0;
-        } else if (rule === "idle") {
-          lastActive = T0S - LIFETIME + d;
-          created = lastActive - 100;
-          accepted = d >= 0;
-        } else {
-          created = lastActive = T0S + ahead;
-          accepted = ahead <= (mode === "flask" ? 0 : 60);
-        }
-        t.reasons.length = 0;
-        const seen = await t.read(t.pair(await timed(t, created, lastActive)));
-        expect(!seen.isNew, `${mode} ${rule} d=${d} ahead=${ahead}`).toBe(accepted);
-        expect(t.reasons).toEqual(accepted ? [] : ["expired"]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...MODES),
+        fc.constantFrom("absolute", "idle", "ahead"),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 0, max: 120 }),
+        async (mode, rule, d, ahead) => {
+          const t = targets.get(mode)!;
+          if (mode === "flask" && rule === "absolute") return; // no creation time in Flask's cookie
+          let created = T0S;
+          let lastActive = T0S;
+          let accepted: boolean;
+          if (rule === "absolute") {
+            created = T0S - ABSOLUTE + d; // age ABSOLUTE - d
+            lastActive = T0S - 10;
+            accepted = d >= 0;
+          } else if (rule === "idle") {
+            lastActive = T0S - LIFETIME + d;
+            created = lastActive - 100;
+            accepted = d >= 0;
+          } else {
+            created = lastActive = T0S + ahead;
+            accepted = ahead <= (mode === "flask" ? 0 : 60);
+          }
+          t.reasons.length = 0;
+          const seen = await t.read(t.pair(await timed(t, created, lastActive)));
+          expect(!seen.isNew, `${mode} ${rule} d=${d} ahead=${ahead}`).toBe(accepted);
+          expect(t.reasons).toEqual(accepted ? [] : ["expired"]);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -89,43 +97,63 @@ describe("b.6 expiry and clock", () => {
     await t.anon(t.pair(value), { reason: mode === "store" ? ["expired", "unknown_id"] : "expired" });
   });
 
-  test.each(["signed", "sealed", "store"] as const)("TM-03: one request a minute for 13 h with absoluteLifetime 12 h and rolling refresh: ANON from 12 h on; refreshing never moves the creation time [%s]", async (mode) => {
-    const t = new Target(mode, { lifetime: 3600, absoluteLifetime: 12 * 3600, refresh: true });
-    let value = await t.issue({ user: "ada" }, { permanent: true });
-    const created = mode === "sealed" ? T0S : await createdOf(t, value);
-    expect(created).toBe(T0S);
-    let lastAlive = 0;
-    for (let minute = 1; minute <= 13 * 60; minute++) {
-      t.time.advance(60);
-      const seen = await t.read(t.pair(value));
-      if (seen.isNew) continue;
-      lastAlive = minute;
-      value = valueOf(seen.setCookie, t.name) ?? value;
-      if (mode !== "sealed") expect(await createdOf(t, value)).toBe(T0S);
-    }
-    expect(lastAlive).toBe(12 * 60);
-    await t.anon(t.pair(value), { reason: mode === "store" ? ["expired", "unknown_id"] : "expired" });
-  });
+  test.each(["signed", "sealed", "store"] as const)(
+    "TM-03: one request a minute for 13 h with absoluteLifetime 12 h and rolling refresh: ANON from 12 h on; refreshing never moves the creation time [%s]",
+    async (mode) => {
+      const t = new Target(mode, { lifetime: 3600, absoluteLifetime: 12 * 3600, refresh: true });
+      let value = await t.issue({ user: "ada" }, { permanent: true });
+      const created = mode === "sealed" ? T0S : await createdOf(t, value);
+      expect(created).toBe(T0S);
+      let lastAlive = 0;
+      for (let minute = 1; minute <= 13 * 60; minute++) {
+        t.time.advance(60);
+        const seen = await t.read(t.pair(value));
+        if (seen.isNew) continue;
+        lastAlive = minute;
+        value = valueOf(seen.setCookie, t.name) ?? value;
+        if (mode !== "sealed") expect(await createdOf(t, value)).toBe(T0S);
+      }
+      expect(lastAlive).toBe(12 * 60);
+      await t.anon(t.pair(value), { reason: mode === "store" ? ["expired", "unknown_id"] : "expired" });
+    },
+  );
 
-  test.each(MODES)("TM-04: a timestamp 5 min ahead is ANON; 30 s ahead is accepted natively (60 s skew), while flask rejects any future time as itsdangerous does [%s]", async (mode) => {
-    const t = new Target(mode);
-    await t.anon(t.pair(await timed(t, T0S + 300)), { reason: "expired" });
-    if (mode === "flask") {
-      await t.anon(t.pair(await timed(t, T0S + 30)), { reason: "expired" });
-      await t.anon(t.pair(await timed(t, T0S + 1)), { reason: "expired" });
-      await t.accepts(t.pair(await timed(t, T0S)), { user: "ada" });
-    } else {
-      await t.accepts(t.pair(await timed(t, T0S + 30)), { user: "ada" });
-      await t.accepts(t.pair(await timed(t, T0S + 60)), { user: "ada" });
-      await t.anon(t.pair(await timed(t, T0S + 61)), { reason: "expired" });
-    }
-  });
+  test.each(MODES)(
+    "TM-04: a timestamp 5 min ahead is ANON; 30 s ahead is accepted natively (60 s skew), while flask rejects any future time as itsdangerous does [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      await t.anon(t.pair(await timed(t, T0S + 300)), { reason: "expired" });
+      if (mode === "flask") {
+        await t.anon(t.pair(await timed(t, T0S + 30)), { reason: "expired" });
+        await t.anon(t.pair(await timed(t, T0S + 1)), { reason: "expired" });
+        await t.accepts(t.pair(await timed(t, T0S)), { user: "ada" });
+      } else {
+        await t.accepts(t.pair(await timed(t, T0S + 30)), { user: "ada" });
+        await t.accepts(t.pair(await timed(t, T0S + 60)), { user: "ada" });
+        await t.anon(t.pair(await timed(t, T0S + 61)), { reason: "expired" });
+      }
+    },
+  );
 
   test("TM-05: timestamps negative, 0, NaN, with leading zeros, 12.34, -1, beyond 2^53 or 8 bytes of 0xFF are ANON [signed, sealed]", async () => {
     for (const mode of ["signed", "sealed"] as const) {
       const t = new Target(mode);
       const make = mode === "signed" ? signedToken : sealedToken;
-      const invalid = ["-1", "NaN", "01700000000", "1700000000.5", "12.34", String(2 ** 53 + 2), "18446744073709551615", '"1700000000"', "null", "1e400", "Infinity", "true", "[1700000000]"];
+      const invalid = [
+        "-1",
+        "NaN",
+        "01700000000",
+        "1700000000.5",
+        "12.34",
+        String(2 ** 53 + 2),
+        "18446744073709551615",
+        '"1700000000"',
+        "null",
+        "1e400",
+        "Infinity",
+        "true",
+        "[1700000000]",
+      ];
       for (const v of ["0", "-0", ...invalid]) {
         await t.anon(t.pair(make(TEST_SECRET, "session", `{"c":${v},"a":${v},"d":{"user":"ada"}}`)), { label: `${mode} c=a=${v}` });
       }
@@ -175,7 +203,9 @@ describe("b.6 expiry and clock", () => {
   test("TM-07: lifetime or absoluteLifetime over 400 days, fractional, NaN, negative, zero or not a number is a CONFIG-ERROR; refresh must be below lifetime", () => {
     for (const option of ["lifetime", "absoluteLifetime"] as const) {
       for (const bad of [401 * 86400, 400 * 86400 + 1, 1.5, NaN, -1, 0, Infinity, "3600", 2 ** 53, {}]) {
-        expect(() => createSessions({ secret: TEST_SECRET, [option]: bad } as never), `${option}=${String(bad)}`).toThrow(new RegExp(`option ${option} is invalid`));
+        expect(() => createSessions({ secret: TEST_SECRET, [option]: bad } as never), `${option}=${String(bad)}`).toThrow(
+          new RegExp(`option ${option} is invalid`),
+        );
       }
       expect(() => createSessions({ secret: TEST_SECRET, [option]: 400 * 86400 })).not.toThrow();
     }
@@ -199,42 +229,59 @@ describe("b.6 expiry and clock", () => {
     }
   });
 
-  test.each(MODES)("TM-09: destroy() sends Max-Age=0 and a past Expires with exactly the Path, Domain, Secure, SameSite and Partitioned it was set with [%s]", async (mode) => {
-    const cookie = { name: "sid", domain: "app.example", path: "/app", sameSite: "Strict" as const, partitioned: true };
-    const t = new Target(mode, { cookie });
-    const response = await t.run((s) => ((s.permanent = true), s.set("a", 1)));
-    const set = response.headers.getSetCookie()[0]!;
-    const destroyed = await t.run((s) => s.destroy(), t.pair(valueOf([set], "sid")!));
-    const [line] = destroyed.headers.getSetCookie();
-    expect(line).toBe("sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=app.example; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned");
-    const attributes = (l: string) => l.split("; ").slice(1).filter((a) => !/^(Max-Age|Expires)=/.test(a));
-    expect(attributes(line!)).toEqual(attributes(set));
-  });
+  test.each(MODES)(
+    "TM-09: destroy() sends Max-Age=0 and a past Expires with exactly the Path, Domain, Secure, SameSite and Partitioned it was set with [%s]",
+    async (mode) => {
+      const cookie = { name: "sid", domain: "app.example", path: "/app", sameSite: "Strict" as const, partitioned: true };
+      const t = new Target(mode, { cookie });
+      const response = await t.run((s) => ((s.permanent = true), s.set("a", 1)));
+      const set = response.headers.getSetCookie()[0]!;
+      const destroyed = await t.run((s) => s.destroy(), t.pair(valueOf([set], "sid")!));
+      const [line] = destroyed.headers.getSetCookie();
+      expect(line).toBe(
+        "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=app.example; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned",
+      );
+      const attributes = (l: string) =>
+        l
+          .split("; ")
+          .slice(1)
+          .filter((a) => !/^(Max-Age|Expires)=/.test(a));
+      expect(attributes(line!)).toEqual(attributes(set));
+    },
+  );
 
-  test.each(MODES)("TM-10: all time comes from the injected clock: frozen far from the wall clock, the session's times follow it and Date.now decides nothing [%s]", async (mode) => {
-    // 2101-01-01, frozen: the wall clock (Date.now) is a century earlier.
-    const frozen = Date.UTC(2101, 0, 1);
-    let now = frozen;
-    const store = mode === "store" ? memoryStore({ now: () => now }) : undefined;
-    const t = new Target(mode, { now: () => now, lifetime: 3600 }, { store });
-    const wall = vi.spyOn(Date, "now");
-    const response = await t.run((s) => ((s.permanent = true), s.set("user", "ada")));
-    const line = response.headers.getSetCookie()[0]!;
-    expect(line).toContain(`; Expires=${new Date(frozen + 3600_000).toUTCString()};`);
-    const value = valueOf([line], t.name)!;
-    if (mode === "signed" || mode === "store") expect(await createdOf(t, value)).toBe(frozen / 1000);
-    await t.accepts(t.pair(value), { user: "ada" });
-    // Cookie formats never read the wall clock; a store reads it only for its call deadlines.
-    if (mode !== "store") expect(wall).not.toHaveBeenCalled();
-    now += 3601 * 1000;
-    await t.anon(t.pair(value), { reason: mode === "store" ? "unknown_id" : "expired" });
-  });
+  test.each(MODES)(
+    "TM-10: all time comes from the injected clock: frozen far from the wall clock, the session's times follow it and Date.now decides nothing [%s]",
+    async (mode) => {
+      // 2101-01-01, frozen: the wall clock (Date.now) is a century earlier.
+      const frozen = Date.UTC(2101, 0, 1);
+      let now = frozen;
+      const store = mode === "store" ? memoryStore({ now: () => now }) : undefined;
+      const t = new Target(mode, { now: () => now, lifetime: 3600 }, { store });
+      const wall = vi.spyOn(Date, "now");
+      const response = await t.run((s) => ((s.permanent = true), s.set("user", "ada")));
+      const line = response.headers.getSetCookie()[0]!;
+      expect(line).toContain(`; Expires=${new Date(frozen + 3600_000).toUTCString()};`);
+      const value = valueOf([line], t.name)!;
+      if (mode === "signed" || mode === "store") expect(await createdOf(t, value)).toBe(frozen / 1000);
+      await t.accepts(t.pair(value), { user: "ada" });
+      // Cookie formats never read the wall clock; a store reads it only for its call deadlines.
+      if (mode !== "store") expect(wall).not.toHaveBeenCalled();
+      now += 3601 * 1000;
+      await t.anon(t.pair(value), { reason: mode === "store" ? "unknown_id" : "expired" });
+    },
+  );
 
   test("TM-11: a record the store has expired but not reaped (a stale read) is ANON, and its deletion is attempted [store]", async () => {
     // The store's own clock stands still, so it never expires anything by itself.
     const inner = memoryStore({ now: () => T0 });
     const deleted: string[] = [];
-    const store: SessionStore = { get: (k) => inner.get(k), set: (k, r, ttl) => inner.set(k, r, ttl), delete: (k) => (deleted.push(k), inner.delete(k)), patch: (k, p, ttl) => inner.patch(k, p, ttl) };
+    const store: SessionStore = {
+      get: (k) => inner.get(k),
+      set: (k, r, ttl) => inner.set(k, r, ttl),
+      delete: (k) => (deleted.push(k), inner.delete(k)),
+      patch: (k, p, ttl) => inner.patch(k, p, ttl),
+    };
     const t = new Target("store", { store, lifetime: 600 });
     const id = await t.issue();
     t.time.advance(601);

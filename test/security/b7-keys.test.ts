@@ -37,21 +37,24 @@ describe("b.7 key rotation and key handling", () => {
     }
   });
 
-  test.each(COOKIE_MODES)("KR-03: a cookie verified by a fallback is re-issued under the newest key when modified, and also when only read (eager re-sign, documented) [%s]", async (mode) => {
-    const k0 = await new Target(mode).issue({ user: "ada" });
-    const rotated = new Target(mode, { secret: [NEWER, TEST_SECRET] });
-    const newest = new Target(mode, { secret: NEWER });
-    for (const handler of [(s: import("../../src/index.ts").Session) => s.set("x", 1), (s: import("../../src/index.ts").Session) => void s.get("user")]) {
-      const response = await rotated.run(handler, rotated.pair(k0));
-      const reissued = valueOf(response.headers.getSetCookie(), "session");
-      expect(reissued, `${mode}: re-issued`).toBeTruthy();
-      const seen = await newest.read(newest.pair(reissued!));
-      expect([seen.isNew, seen.data.user]).toEqual([false, "ada"]);
-    }
-    // Once current, reading it again writes nothing.
-    const current = await rotated.issue({ user: "ada" });
-    expect((await rotated.read(rotated.pair(current))).setCookie).toEqual([]);
-  });
+  test.each(COOKIE_MODES)(
+    "KR-03: a cookie verified by a fallback is re-issued under the newest key when modified, and also when only read (eager re-sign, documented) [%s]",
+    async (mode) => {
+      const k0 = await new Target(mode).issue({ user: "ada" });
+      const rotated = new Target(mode, { secret: [NEWER, TEST_SECRET] });
+      const newest = new Target(mode, { secret: NEWER });
+      for (const handler of [(s: import("../../src/index.ts").Session) => s.set("x", 1), (s: import("../../src/index.ts").Session) => void s.get("user")]) {
+        const response = await rotated.run(handler, rotated.pair(k0));
+        const reissued = valueOf(response.headers.getSetCookie(), "session");
+        expect(reissued, `${mode}: re-issued`).toBeTruthy();
+        const seen = await newest.read(newest.pair(reissued!));
+        expect([seen.isNew, seen.data.user]).toEqual([false, "ada"]);
+      }
+      // Once current, reading it again writes nothing.
+      const current = await rotated.issue({ user: "ada" });
+      expect((await rotated.read(rotated.pair(current))).setCookie).toEqual([]);
+    },
+  );
 
   test("KR-04: sealed: an unknown key id is ANON with the same reason as a bad tag", async () => {
     const t = new Target("sealed");
@@ -81,7 +84,9 @@ describe("b.7 key rotation and key handling", () => {
     }
     // signed, with the MAC made under the current key but naming the fallback's id.
     const t = new Target("signed", { secret: [TEST_SECRET, OLD_SECRET] });
-    await t.anon(t.pair(signedToken(TEST_SECRET, "session", envelope({ user: "ada" }, T0S), { kid: derived(OLD_SECRET, "websession/sign/v1").kid })), { reason: "bad_signature" });
+    await t.anon(t.pair(signedToken(TEST_SECRET, "session", envelope({ user: "ada" }, T0S), { kid: derived(OLD_SECRET, "websession/sign/v1").kid })), {
+      reason: "bad_signature",
+    });
   });
 
   test("KR-06: more than 4 fallbacks, or a fallback that fails the secret policy, is a CONFIG-ERROR", () => {
@@ -89,7 +94,13 @@ describe("b.7 key rotation and key handling", () => {
     expect(() => createSessions({ secret: five })).not.toThrow();
     expect(() => createSessions({ secret: [...five, "Zk8Pq2Wx6Nc0Rt4Lm7Hv1Jd5Gb9Sf3Ye_Ua-Io"] })).toThrow(/option secret lists 6 secrets; at most 5/);
     // The last: 32 bytes of UTF-8 but 16 characters, about 104 bits by the policy's estimate.
-    for (const weak of ["short", "changeme-changeme-changeme-changeme", "a".repeat(64), "0123456789abcdef0123456789abcdef", "\u00e9\u00e0\u00fc\u00f6\u00e7\u00f1\u00df\u00f8\u00e5\u00e6\u0153\u00ee\u00ef\u00f4\u00fb\u00eb"]) {
+    for (const weak of [
+      "short",
+      "changeme-changeme-changeme-changeme",
+      "a".repeat(64),
+      "0123456789abcdef0123456789abcdef",
+      "\u00e9\u00e0\u00fc\u00f6\u00e7\u00f1\u00df\u00f8\u00e5\u00e6\u0153\u00ee\u00ef\u00f4\u00fb\u00eb",
+    ]) {
       let error: unknown;
       try {
         createSessions({ secret: [TEST_SECRET, weak] });
@@ -112,7 +123,9 @@ describe("b.7 key rotation and key handling", () => {
     await sealed.anon(sealed.pair(await signed.issue()), { reason: "malformed" });
     await signed.anon(signed.pair(await sealed.issue()), { reason: "malformed" });
     // A sealed token made with the signing key (the keys swapped) does not open.
-    await sealed.anon(sealed.pair(sealedToken(TEST_SECRET, "session", envelope({ user: "ada" }, T0S), { masterKey: sign.key, kid: seal.kid })), { reason: "bad_signature" });
+    await sealed.anon(sealed.pair(sealedToken(TEST_SECRET, "session", envelope({ user: "ada" }, T0S), { masterKey: sign.key, kid: seal.kid })), {
+      reason: "bad_signature",
+    });
     expect(() => createSessions({ secret: [TEST_SECRET, TEST_SECRET] })).toThrow(/the same secret twice/);
     expect(() => createSessions({ secret: [TEST_SECRET, new TextEncoder().encode(TEST_SECRET)] })).toThrow(/the same secret twice/);
   });

@@ -41,7 +41,11 @@ function keyOf(id: string): string {
 }
 
 /** Runs a request the way an app that answers 503 for store_unavailable does. */
-async function app(t: Target, handler: (s: Session) => void | Promise<void>, cookie?: string): Promise<{ response: Response; handled: boolean; error?: SessionError }> {
+async function app(
+  t: Target,
+  handler: (s: Session) => void | Promise<void>,
+  cookie?: string,
+): Promise<{ response: Response; handled: boolean; error?: SessionError }> {
   let handled = false;
   try {
     const response = await t.run(async (s) => {
@@ -105,7 +109,19 @@ describe("b.9 server-side store faults and races", () => {
     const t = new Target("store", { store: f.store });
     const other = await t.issue({ user: "other" });
     const otherRecord = await f.inner.get(keyOf(other));
-    const answers: unknown[] = ["{not json", 42, [], ["k", "x"], { k: 1 }, { d: "x" }, { c: "1", a: "1" }, { ...otherRecord }, { ...otherRecord, "d:user": "{not json" }, { ...otherRecord, k: "x".repeat(43) }, true];
+    const answers: unknown[] = [
+      "{not json",
+      42,
+      [],
+      ["k", "x"],
+      { k: 1 },
+      { d: "x" },
+      { c: "1", a: "1" },
+      { ...otherRecord },
+      { ...otherRecord, "d:user": "{not json" },
+      { ...otherRecord, k: "x".repeat(43) },
+      true,
+    ];
     for (const answer of answers) {
       const id = randomBytes(32).toString("base64url");
       f.faults.get = { answer };
@@ -138,7 +154,20 @@ describe("b.9 server-side store faults and races", () => {
   test("ST-06: malformed ids (wrong length, ../x, *, newline, 10 KB, __proto__) are ANON with zero store calls", async () => {
     const f = faulty();
     const t = new Target("store", { store: f.store });
-    const values = ["", "short", "../x", "*", "__proto__", "x".repeat(10_000), `${"A".repeat(42)}B`, `${"A".repeat(21)}.${"A".repeat(21)}`, `${"A".repeat(42)}=`, `${"A".repeat(44)}`, "../../../../etc/passwd/aaaaaaaaaaaaaaaaaaaaa", "%2e%2e%2fAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"];
+    const values = [
+      "",
+      "short",
+      "../x",
+      "*",
+      "__proto__",
+      "x".repeat(10_000),
+      `${"A".repeat(42)}B`,
+      `${"A".repeat(21)}.${"A".repeat(21)}`,
+      `${"A".repeat(42)}=`,
+      `${"A".repeat(44)}`,
+      "../../../../etc/passwd/aaaaaaaaaaaaaaaaaaaaa",
+      "%2e%2e%2fAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ];
     for (const value of values) {
       const seen = await t.read(t.pair(value));
       expect([seen.isNew, seen.data], value.slice(0, 40)).toEqual([true, {}]);
@@ -203,9 +232,17 @@ describe("b.9 server-side store faults and races", () => {
   });
 
   describe("Workers KV on Miniflare", () => {
-    const mf = new miniflare.Miniflare({ modules: true, script: "export default {}", kvNamespaces: ["SESSIONS"], compatibilityDate: "2025-01-01" } as ConstructorParameters<typeof miniflare.Miniflare>[0]);
+    const mf = new miniflare.Miniflare({
+      modules: true,
+      script: "export default {}",
+      kvNamespaces: ["SESSIONS"],
+      compatibilityDate: "2025-01-01",
+    } as ConstructorParameters<typeof miniflare.Miniflare>[0]);
     afterAll(() => mf.dispose());
-    const namespace = async () => (await mf.getKVNamespace("SESSIONS")) as unknown as KVNamespaceLike & { list(o: { prefix: string }): Promise<{ keys: Array<{ name: string; expiration?: number }> }> };
+    const namespace = async () =>
+      (await mf.getKVNamespace("SESSIONS")) as unknown as KVNamespaceLike & {
+        list(o: { prefix: string }): Promise<{ keys: Array<{ name: string; expiration?: number }> }>;
+      };
 
     test("ST-10: KV: a 30 s lifetime is written with KV's 60 s minimum TTL; 20 touches a second write nothing; a 429 from put never crashes a request", async () => {
       const ns = await namespace();

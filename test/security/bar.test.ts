@@ -138,7 +138,10 @@ describe("the security bar, case by case", () => {
       for (const file of files) {
         const titles = titlesByFile.get(file);
         expect(titles, `${id}: ${file} is not a test file`).toBeDefined();
-        expect(titles!.some((t) => t.match(ID)?.includes(id)), `${id}: no test title in ${file} names it`).toBe(true);
+        expect(
+          titles!.some((t) => t.match(ID)?.includes(id)),
+          `${id}: no test title in ${file} names it`,
+        ).toBe(true);
       }
     }
   });

@@ -171,7 +171,13 @@ describe("SIG-12: nothing of the payload is decoded before the signature verifie
 });
 
 describe("KR-07 and SZ-02: how much cryptography a request can cause", () => {
-  const secrets = [TEST_SECRET, OLD_SECRET, "Qm4Zt8Wc2Lp6Rv0Xn3Hk7Jd1Bf5Gs9Ya_Ue-Oi", "Np5Xr1Tg7Kc3Wm9Zs2Hv6Ld0Qb4Jf8Ye_Ua-Io", "Hb2Vn6Rx0Lk4Pt8Zc1Wq5Jm9Gd3Sf7Ye-Ua_Io"];
+  const secrets = [
+    TEST_SECRET,
+    OLD_SECRET,
+    "Qm4Zt8Wc2Lp6Rv0Xn3Hk7Jd1Bf5Gs9Ya_Ue-Oi",
+    "Np5Xr1Tg7Kc3Wm9Zs2Hv6Ld0Qb4Jf8Ye_Ua-Io",
+    "Hb2Vn6Rx0Lk4Pt8Zc1Wq5Jm9Gd3Sf7Ye-Ua_Io",
+  ];
 
   test("KR-07: with 5 secrets, 10^4 requests of each format: at most one MAC comparison or decryption per candidate secret, and no key import after start-up", async () => {
     const importKey = vi.spyOn(crypto.subtle, "importKey");
@@ -287,7 +293,12 @@ function leakage(samples: number, batch: number, early: () => void, late: () => 
   const sorted = times.map(([, t]) => t).sort((x, y) => x - y);
   const cut = sorted[Math.floor(sorted.length * 0.9)]!;
   const kept = times.filter(([, t]) => t <= cut);
-  return Math.abs(welch(kept.filter(([c]) => c === 1).map(([, t]) => t), kept.filter(([c]) => c === 0).map(([, t]) => t)));
+  return Math.abs(
+    welch(
+      kept.filter(([c]) => c === 1).map(([, t]) => t),
+      kept.filter(([c]) => c === 0).map(([, t]) => t),
+    ),
+  );
 }
 
 /**
@@ -315,9 +326,21 @@ describe("SIG-15: verify time does not depend on where the signature differs", a
       for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
       return true;
     };
-    const leakyT = leakage(4000, 200, () => (sink += +leaky(a, first)), () => (sink += +leaky(a, last)));
+    const leakyT = leakage(
+      4000,
+      200,
+      () => (sink += +leaky(a, first)),
+      () => (sink += +leaky(a, last)),
+    );
     expect(leakyT, "an early-exit loop must be visible to the harness").toBeGreaterThan(10);
-    const safeT = quietest(() => leakage(4000, 200, () => (sink += +real(a, first)), () => (sink += +real(a, last))));
+    const safeT = quietest(() =>
+      leakage(
+        4000,
+        200,
+        () => (sink += +real(a, first)),
+        () => (sink += +real(a, last)),
+      ),
+    );
     expect(safeT, `timingSafeEqual: |t| = ${safeT.toFixed(2)}`).toBeLessThan(4.5);
     expect(sink).toBe(0);
   });
@@ -328,7 +351,14 @@ describe("SIG-15: verify time does not depend on where the signature differs", a
     const early = flat(mismatchAt(token, 0));
     const late = flat(mismatchAt(token, 41)); // the last character carries only pad bits
     expect([codec.decode(early), codec.decode(late)]).toEqual(["bad_signature", "bad_signature"]);
-    const t = quietest(() => leakage(100_000, 1, () => codec.decode(early), () => codec.decode(late)));
+    const t = quietest(() =>
+      leakage(
+        100_000,
+        1,
+        () => codec.decode(early),
+        () => codec.decode(late),
+      ),
+    );
     expect(t, `|t| = ${t.toFixed(2)}`).toBeLessThan(4.5);
   });
 
@@ -338,7 +368,14 @@ describe("SIG-15: verify time does not depend on where the signature differs", a
     const early = flat(mismatchAt(token, 0));
     const late = flat(mismatchAt(token, 25));
     expect([codec.decode(early), codec.decode(late)]).toEqual(["bad_signature", "bad_signature"]);
-    const t = quietest(() => leakage(20_000, 1, () => codec.decode(early), () => codec.decode(late)));
+    const t = quietest(() =>
+      leakage(
+        20_000,
+        1,
+        () => codec.decode(early),
+        () => codec.decode(late),
+      ),
+    );
     expect(t, `|t| = ${t.toFixed(2)}`).toBeLessThan(4.5);
   });
 });

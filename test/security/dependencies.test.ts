@@ -16,7 +16,18 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
 const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
-  packages: Record<string, { version?: string; integrity?: string; dev?: boolean; devOptional?: boolean; peer?: boolean; hasInstallScript?: boolean; dependencies?: Record<string, string> }>;
+  packages: Record<
+    string,
+    {
+      version?: string;
+      integrity?: string;
+      dev?: boolean;
+      devOptional?: boolean;
+      peer?: boolean;
+      hasInstallScript?: boolean;
+      dependencies?: Record<string, string>;
+    }
+  >;
 };
 
 function sources(dir: string): string[] {
@@ -33,10 +44,16 @@ function runtimeImports(file: string): string[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && node.importClause?.isTypeOnly !== true) {
       const named = node.importClause?.namedBindings;
-      const allTypes = named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly) && node.importClause?.name === undefined;
+      const allTypes =
+        named !== undefined &&
+        ts.isNamedImports(named) &&
+        named.elements.length > 0 &&
+        named.elements.every((e) => e.isTypeOnly) &&
+        node.importClause?.name === undefined;
       if (!allTypes) found.push(node.moduleSpecifier.text);
     }
-    if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly) found.push(node.moduleSpecifier.text);
+    if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly)
+      found.push(node.moduleSpecifier.text);
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) found.push(node.arguments[0]?.getText(source) ?? "");
     ts.forEachChild(node, visit);
   };
@@ -88,7 +105,9 @@ describe("dependency hygiene", () => {
   });
 
   test("the lockfile pins each production dependency by sha512, with no install script and no dependency of its own", () => {
-    const production = Object.entries(lock.packages).filter(([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true && entry.peer !== true);
+    const production = Object.entries(lock.packages).filter(
+      ([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true && entry.peer !== true,
+    );
     expect(production.map(([path]) => path).sort()).toEqual(["node_modules/@noble/ciphers", "node_modules/@noble/hashes", "node_modules/pako"]);
     for (const [path, entry] of production) {
       expect(entry.integrity, path).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);

@@ -24,7 +24,9 @@ export function derived(secret: string | Uint8Array, label: "websession/sign/v1"
 export function signedToken(secret: string, cookieName: string, body: string | Uint8Array, options: { kid?: string; digest?: "sha256" | "sha1" } = {}): string {
   const { kid, key } = derived(secret, "websession/sign/v1");
   const text = `${b64(body)}.${options.kid ?? kid}`;
-  return `${text}.${createHmac(options.digest ?? "sha256", key).update(`${cookieName}\u0000${text}`).digest("base64url")}`;
+  return `${text}.${createHmac(options.digest ?? "sha256", key)
+    .update(`${cookieName}\u0000${text}`)
+    .digest("base64url")}`;
 }
 
 /** A `signed` token whose body is `bodyText` exactly as given (base64url text, canonical or not). */
@@ -72,7 +74,9 @@ export function flaskToken(
   options: { compress?: boolean; salt?: string; digest?: "sha1" | "sha256" } = {},
 ): string {
   const digest = options.digest ?? "sha1";
-  const key = createHmac(digest, secret).update(options.salt ?? "cookie-session").digest();
+  const key = createHmac(digest, secret)
+    .update(options.salt ?? "cookie-session")
+    .digest();
   let body: string;
   if (typeof payload === "object" && "segment" in payload) body = payload.segment;
   else body = options.compress ? `.${b64(deflateSync(Buffer.from(payload)))}` : b64(payload);

@@ -13,7 +13,10 @@ import { CI_PLAN } from "../conformance/fuzz.suite.ts";
 import { TARGETS, describeFindings, fuzz } from "../conformance/fuzz.ts";
 import type { Finding, TargetName } from "../conformance/fuzz.ts";
 
-type Host = { process?: { env: Record<string, string | undefined>; exit(code: number): never }; Deno?: { env: { get(name: string): string | undefined }; exit(code: number): never } };
+type Host = {
+  process?: { env: Record<string, string | undefined>; exit(code: number): never };
+  Deno?: { env: { get(name: string): string | undefined }; exit(code: number): never };
+};
 const host = globalThis as unknown as Host;
 
 function env(name: string): string | undefined {
@@ -39,7 +42,10 @@ function positiveInteger(name: string, fallback: number): number {
 
 const seed = positiveInteger("FUZZ_SEED", crypto.getRandomValues(new Uint32Array(1))[0]!);
 const total = positiveInteger("FUZZ_CASES", 2_000_000);
-const chosen = (env("FUZZ_TARGETS") ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "");
+const chosen = (env("FUZZ_TARGETS") ?? "")
+  .split(",")
+  .map((t) => t.trim())
+  .filter((t) => t !== "");
 for (const t of chosen) {
   if (!(TARGETS as readonly string[]).includes(t)) {
     console.error(`unknown target ${t}; choose from ${TARGETS.join(", ")}`);
@@ -66,11 +72,19 @@ for (const [target, share] of plan) {
   }
   done += cases;
   const seconds = (performance.now() - begin) / 1000;
-  console.log(`  ${target.padEnd(15)} ${cases.toLocaleString("en").padStart(10)} cases  ${accepted.toLocaleString("en").padStart(9)} accepted (valid)  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(cases / seconds).toLocaleString("en").padStart(7)} cases/s`);
+  console.log(
+    `  ${target.padEnd(15)} ${cases.toLocaleString("en").padStart(10)} cases  ${accepted.toLocaleString("en").padStart(9)} accepted (valid)  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(
+      cases / seconds,
+    )
+      .toLocaleString("en")
+      .padStart(7)} cases/s`,
+  );
 }
 const seconds = (performance.now() - started) / 1000;
 const count = (kind: Finding["kind"]) => findings.filter((f) => f.kind === kind).length;
-console.log(`${done.toLocaleString("en")} cases in ${seconds.toFixed(1)} s: ${count("crash")} crashes, ${count("forgery")} accepted forgeries, ${count("miss")} valid sessions missed (seed ${seed})`);
+console.log(
+  `${done.toLocaleString("en")} cases in ${seconds.toFixed(1)} s: ${count("crash")} crashes, ${count("forgery")} accepted forgeries, ${count("miss")} valid sessions missed (seed ${seed})`,
+);
 if (findings.length > 0) {
   console.log(`replay one: FUZZ_SEED=${seed} and the case index above, with fuzz(target, seed, 1, index) from test/conformance/fuzz.ts`);
   exit(1);

@@ -15,7 +15,18 @@ import type { Session, SessionsOptions } from "../../src/index.ts";
 import { MODES, OLD_SECRET, TEST_SECRET, Target, request, valueOf } from "./target.ts";
 import type { Mode } from "./target.ts";
 
-const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "then", "__defineGetter__", "isPrototypeOf", "toJSON"];
+const PROTOTYPE_KEYS = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "then",
+  "__defineGetter__",
+  "isPrototypeOf",
+  "toJSON",
+];
 
 const text = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 12 }),
@@ -99,7 +110,10 @@ describe("properties", () => {
   test.each(MODES)("mutation: any single-character change, truncation or splice of a valid cookie is an empty session [%s]", async (mode) => {
     const t = new Target(mode);
     const tokens = [await t.issue({ user: "ada", role: "user" }), await t.issue({ n: 1 }, { permanent: true })];
-    const latin1 = fc.integer({ min: 1, max: 255 }).filter((c) => c !== 10 && c !== 13).map((c) => String.fromCharCode(c));
+    const latin1 = fc
+      .integer({ min: 1, max: 255 })
+      .filter((c) => c !== 10 && c !== 13)
+      .map((c) => String.fromCharCode(c));
     const mutation = fc.oneof(
       fc.record({ kind: fc.constant("change" as const), at: fc.nat(), to: latin1 }),
       fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
@@ -134,103 +148,184 @@ describe("properties", () => {
     );
   });
 
-  test.each(MODES)("headers: any Cookie header (noise, duplicates, control characters, huge) loads without throwing and accepts nothing but the valid cookie [%s]", async (mode) => {
-    const t = new Target(mode);
-    const valid = await t.issue({ user: "ada" });
-    const other = await t.issue({ user: "bob" });
-    const noise = fc.string({ unit: fc.constantFrom(..."; ,=\t\"\\%$".split(""), "a", "session", "session.0", "\u0001", "\u007f", "\u00a0", "\u00ff", "="), maxLength: 12 });
-    const piece = fc.oneof(
-      noise,
-      fc.constant(t.pair(valid)),
-      fc.constant(t.pair(other)),
-      fc.constant(` ${t.pair(valid)}\t`),
-      fc.constant(`${t.pair(valid)}X`),
-      fc.constant(`=${t.pair(valid)}`),
-      fc.string({ unit: "binary-ascii", maxLength: 20 }).map((s) => `session=${s}`),
-      fc.string({ unit: fc.integer({ min: 1, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 30 }),
-      fc.nat({ max: 20_000 }).map((n) => `big=${"x".repeat(n)}`),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), fc.constantFrom("; ", ";", ", ", ""), async (pieces, separator) => {
-        const header = pieces.join(separator);
-        const req = tryRequest(header);
-        if (req === undefined) return;
-        const session = await t.sessions.load(req);
-        const data = session.toJSON();
-        const sent = new Set(referenceValues(req.headers.get("cookie") ?? "", t.name));
-        const validSent = [valid, other].filter((v) => sent.has(v));
-        if (session.isNew) {
-          expect(data).toEqual({});
-        } else {
-          // Only an untouched valid cookie, alone among the valid ones and among few candidates
-          // (any value for a cookie format, well-formed ids for a store).
-          expect(validSent).toHaveLength(1);
-          expect(data).toEqual(validSent[0] === valid ? { user: "ada" } : { user: "bob" });
-          const candidates = mode === "store" ? [...sent].filter((v) => /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(v)) : [...sent];
-          expect(candidates.length).toBeLessThanOrEqual(4);
-        }
-      }),
-      { numRuns: 500 },
-    );
-  });
+  test.each(MODES)(
+    "headers: any Cookie header (noise, duplicates, control characters, huge) loads without throwing and accepts nothing but the valid cookie [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const valid = await t.issue({ user: "ada" });
+      const other = await t.issue({ user: "bob" });
+      const noise = fc.string({
+        unit: fc.constantFrom(...'; ,=\t"\\%$'.split(""), "a", "session", "session.0", "\u0001", "\u007f", "\u00a0", "\u00ff", "="),
+        maxLength: 12,
+      });
+      const piece = fc.oneof(
+        noise,
+        fc.constant(t.pair(valid)),
+        fc.constant(t.pair(other)),
+        fc.constant(` ${t.pair(valid)}\t`),
+        fc.constant(`${t.pair(valid)}X`),
+        fc.constant(`=${t.pair(valid)}`),
+        fc.string({ unit: "binary-ascii", maxLength: 20 }).map((s) => `session=${s}`),
+        fc.string({ unit: fc.integer({ min: 1, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 30 }),
+        fc.nat({ max: 20_000 }).map((n) => `big=${"x".repeat(n)}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(piece, { maxLength: 12 }), fc.constantFrom("; ", ";", ", ", ""), async (pieces, separator) => {
+          const header = pieces.join(separator);
+          const req = tryRequest(header);
+          if (req === undefined) return;
+          const session = await t.sessions.load(req);
+          const data = session.toJSON();
+          const sent = new Set(referenceValues(req.headers.get("cookie") ?? "", t.name));
+          const validSent = [valid, other].filter((v) => sent.has(v));
+          if (session.isNew) {
+            expect(data).toEqual({});
+          } else {
+            // Only an untouched valid cookie, alone among the valid ones and among few candidates
+            // (any value for a cookie format, well-formed ids for a store).
+            expect(validSent).toHaveLength(1);
+            expect(data).toEqual(validSent[0] === valid ? { user: "ada" } : { user: "bob" });
+            const candidates = mode === "store" ? [...sent].filter((v) => /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(v)) : [...sent];
+            expect(candidates.length).toBeLessThanOrEqual(4);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    },
+  );
 
-  test.each(MODES)("headers: load time is linear in the header size, 64 KB vs 1 KB of random noise with the session last (security bar d.2: ratio <= 80) [%s]", async (mode) => {
-    const t = new Target(mode);
-    const valid = await t.issue({ user: "ada" });
-    const fragments = fc.sample(fc.string({ unit: fc.constantFrom(..."abcdefghij=; ,\t\"%".split(""), "session=", `${t.name}=${valid.slice(0, 20)}`), minLength: 5, maxLength: 40 }), { numRuns: 4000, seed: 42 });
-    const build = (bytes: number): string => {
-      let header = "";
-      for (let i = 0; header.length < bytes; i++) header += `${fragments[i % fragments.length]}; `;
-      return `${header.slice(0, bytes)}; ${t.pair(valid)}`;
-    };
-    const small = build(1024);
-    const big = build(64 * 1024);
-    const time = async (header: string, runs: number): Promise<number> => {
-      const samples: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const start = performance.now();
-        const session = await t.sessions.load(request(header));
-        session.size;
-        samples.push(performance.now() - start);
-      }
-      return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-    };
-    await time(big, 10);
-    await time(small, 50);
-    // The median of several rounds, each the median of many runs: robust to a noisy machine.
-    const ratios: number[] = [];
-    for (let round = 0; round < 5; round++) ratios.push((await time(big, 15)) / (await time(small, 101)));
-    const ratio = ratios.sort((a, b) => a - b)[2]!;
-    expect(ratio, `t(64 KB) / t(1 KB) = ${ratio.toFixed(1)} (rounds: ${ratios.map((r) => r.toFixed(1)).join(", ")})`).toBeLessThan(80);
-  });
+  test.each(MODES)(
+    "headers: load time is linear in the header size, 64 KB vs 1 KB of random noise with the session last (security bar d.2: ratio <= 80) [%s]",
+    async (mode) => {
+      const t = new Target(mode);
+      const valid = await t.issue({ user: "ada" });
+      const fragments = fc.sample(
+        fc.string({ unit: fc.constantFrom(...'abcdefghij=; ,\t"%'.split(""), "session=", `${t.name}=${valid.slice(0, 20)}`), minLength: 5, maxLength: 40 }),
+        { numRuns: 4000, seed: 42 },
+      );
+      const build = (bytes: number): string => {
+        let header = "";
+        for (let i = 0; header.length < bytes; i++) header += `${fragments[i % fragments.length]}; `;
+        return `${header.slice(0, bytes)}; ${t.pair(valid)}`;
+      };
+      const small = build(1024);
+      const big = build(64 * 1024);
+      const time = async (header: string, runs: number): Promise<number> => {
+        const samples: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const start = performance.now();
+          const session = await t.sessions.load(request(header));
+          session.size;
+          samples.push(performance.now() - start);
+        }
+        return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+      };
+      await time(big, 10);
+      await time(small, 50);
+      // The median of several rounds, each the median of many runs: robust to a noisy machine.
+      const ratios: number[] = [];
+      for (let round = 0; round < 5; round++) ratios.push((await time(big, 15)) / (await time(small, 101)));
+      const ratio = ratios.sort((a, b) => a - b)[2]!;
+      expect(ratio, `t(64 KB) / t(1 KB) = ${ratio.toFixed(1)} (rounds: ${ratios.map((r) => r.toFixed(1)).join(", ")})`).toBeLessThan(80);
+    },
+  );
 
   test("headers: readCookie never throws and returns only exact-name values for any string at all (lone surrogates, any code point)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom("session", "=", ";", ",", " ", "\t"), fc.string({ unit: "binary", maxLength: 1 }), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))), maxLength: 60 }), (header) => {
-        const values = readCookie(header, "session");
-        expect(values).toEqual(referenceValues(header, "session"));
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.oneof(
+            fc.constantFrom("session", "=", ";", ",", " ", "\t"),
+            fc.string({ unit: "binary", maxLength: 1 }),
+            fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+          ),
+          maxLength: 60,
+        }),
+        (header) => {
+          const values = readCookie(header, "session");
+          expect(values).toEqual(referenceValues(header, "session"));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   test("options: any options object either gives a working manager or throws a SessionError, TypeError or RangeError that names the option", async () => {
-    const KEYS = ["secret", "format", "oversize", "cookie", "lifetime", "absoluteLifetime", "refresh", "now", "onInvalid", "store", "storeTimeout", "unsafeAllowWeakSecret"];
-    const anything = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withBoxedValues: true, maxDepth: 2 });
+    const KEYS = [
+      "secret",
+      "format",
+      "oversize",
+      "cookie",
+      "lifetime",
+      "absoluteLifetime",
+      "refresh",
+      "now",
+      "onInvalid",
+      "store",
+      "storeTimeout",
+      "unsafeAllowWeakSecret",
+    ];
+    const anything = fc.anything({
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      withSparseArray: true,
+      withNullPrototype: true,
+      withBoxedValues: true,
+      maxDepth: 2,
+    });
     const plausible: Record<string, fc.Arbitrary<unknown>> = {
-      secret: fc.oneof(fc.constant(TEST_SECRET), fc.constant([TEST_SECRET, , OLD_SECRET]), fc.array(fc.oneof(fc.constant(TEST_SECRET), anything), { maxLength: 6 }), fc.string(), anything),
+      secret: fc.oneof(
+        fc.constant(TEST_SECRET),
+        fc.constant([TEST_SECRET, , OLD_SECRET]),
+        fc.array(fc.oneof(fc.constant(TEST_SECRET), anything), { maxLength: 6 }),
+        fc.string(),
+        anything,
+      ),
       format: fc.oneof(fc.constantFrom("signed", "sealed", "flask", "jwt", "__proto__", "toString"), anything),
       oversize: fc.oneof(fc.constantFrom("error", "chunk", "split"), anything),
       cookie: fc.oneof(
-        fc.record({ name: fc.oneof(fc.constantFrom("session", "__Host-s", "__Secure-s", "a b", ""), anything), path: fc.oneof(fc.constantFrom("/", "/a", "a", "/a;b", "/ "), anything), domain: fc.oneof(fc.constantFrom("example.com", ".x.y", "a..b", ""), anything), secure: fc.oneof(fc.boolean(), anything), sameSite: fc.oneof(fc.constantFrom("Lax", "none", "x"), anything), partitioned: fc.oneof(fc.boolean(), anything), httpOnly: fc.oneof(fc.boolean(), anything) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            name: fc.oneof(fc.constantFrom("session", "__Host-s", "__Secure-s", "a b", ""), anything),
+            path: fc.oneof(fc.constantFrom("/", "/a", "a", "/a;b", "/ "), anything),
+            domain: fc.oneof(fc.constantFrom("example.com", ".x.y", "a..b", ""), anything),
+            secure: fc.oneof(fc.boolean(), anything),
+            sameSite: fc.oneof(fc.constantFrom("Lax", "none", "x"), anything),
+            partitioned: fc.oneof(fc.boolean(), anything),
+            httpOnly: fc.oneof(fc.boolean(), anything),
+          },
+          { requiredKeys: [] },
+        ),
         anything,
       ),
       lifetime: fc.oneof(fc.integer({ min: -10, max: 400 * 86400 + 10 }), anything),
       absoluteLifetime: fc.oneof(fc.integer({ min: -10, max: 400 * 86400 + 10 }), anything),
       refresh: fc.oneof(fc.boolean(), fc.integer({ min: -5, max: 5000 }), anything),
-      now: fc.oneof(fc.constant(() => 1_700_000_000_000), fc.constant(() => NaN), anything),
-      onInvalid: fc.oneof(fc.constant(() => {}), anything),
-      store: fc.oneof(fc.constant(memoryStore()), fc.record({ get: fc.constant(async () => null), set: fc.constant(async () => {}), delete: fc.constant(async () => {}), touchInterval: fc.oneof(fc.nat(), anything) }, { requiredKeys: ["get", "set", "delete"] }), anything),
+      now: fc.oneof(
+        fc.constant(() => 1_700_000_000_000),
+        fc.constant(() => NaN),
+        anything,
+      ),
+      onInvalid: fc.oneof(
+        fc.constant(() => {}),
+        anything,
+      ),
+      store: fc.oneof(
+        fc.constant(memoryStore()),
+        fc.record(
+          {
+            get: fc.constant(async () => null),
+            set: fc.constant(async () => {}),
+            delete: fc.constant(async () => {}),
+            touchInterval: fc.oneof(fc.nat(), anything),
+          },
+          { requiredKeys: ["get", "set", "delete"] },
+        ),
+        anything,
+      ),
       storeTimeout: fc.oneof(fc.integer({ min: -1, max: 70_000 }), anything),
       unsafeAllowWeakSecret: fc.oneof(fc.boolean(), anything),
     };
@@ -260,7 +355,10 @@ describe("properties", () => {
               expect(message).toMatch(/^createSessions needs an options object/);
             } else {
               const present = Object.keys(opts);
-              expect([...KEYS, ...present].some((k) => message.includes(`option ${k}`)), message).toBe(true);
+              expect(
+                [...KEYS, ...present].some((k) => message.includes(`option ${k}`)),
+                message,
+              ).toBe(true);
             }
             return;
           }

@@ -20,7 +20,9 @@ describe("regressions", () => {
     // eslint-disable-next-line no-sparse-arrays
     for (const secret of [[TEST_SECRET, , OLD_SECRET], [, TEST_SECRET], new Array(2)]) {
       for (const format of ["signed", "sealed", "flask"] as const) {
-        expect(() => createSessions({ secret: secret as never, format }), `${format} ${JSON.stringify(secret)}`).toThrow(/option secret\[\d\] must be a string or Uint8Array, got undefined/);
+        expect(() => createSessions({ secret: secret as never, format }), `${format} ${JSON.stringify(secret)}`).toThrow(
+          /option secret\[\d\] must be a string or Uint8Array, got undefined/,
+        );
       }
     }
   });
@@ -72,7 +74,18 @@ describe("regressions", () => {
     expect(decrypt.mock.calls.length + nobleDecrypt.calls).toBe(0);
     expect(reasons).toEqual(["ambiguous"]);
     // Four are still each tried (a browser may hold one per Path and Domain).
-    expect((await sessions.load(request(forged.slice(0, 4).map((v) => `session=${v}`).join("; ")))).isNew).toBe(true);
+    expect(
+      (
+        await sessions.load(
+          request(
+            forged
+              .slice(0, 4)
+              .map((v) => `session=${v}`)
+              .join("; "),
+          ),
+        )
+      ).isNew,
+    ).toBe(true);
     expect(decrypt.mock.calls.length + nobleDecrypt.calls).toBe(4);
     // The same value repeated is one candidate.
     const valid = await t.issue({ user: "ada" });

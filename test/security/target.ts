@@ -94,9 +94,13 @@ export class Target {
   /** A request that only reads the session. */
   async read(cookie?: string, init: RequestInit & { url?: string } = {}): Promise<Observed> {
     let seen: Omit<Observed, "setCookie" | "vary" | "status"> | undefined;
-    const response = await this.run((s) => {
-      seen = { isNew: s.isNew, data: s.toJSON() as Record<string, unknown>, permanent: s.permanent };
-    }, cookie, init);
+    const response = await this.run(
+      (s) => {
+        seen = { isNew: s.isNew, data: s.toJSON() as Record<string, unknown>, permanent: s.permanent };
+      },
+      cookie,
+      init,
+    );
     return { ...seen!, setCookie: response.headers.getSetCookie(), vary: response.headers.get("Vary"), status: response.status };
   }
 
@@ -123,7 +127,10 @@ export class Target {
       expect(seen.isNew, `${label}: a fresh session`).toBe(true);
       expect(seen.data, `${label}: no data`).toEqual({});
       expect(seen.permanent, label).toBe(false);
-      expect(seen.setCookie.filter((l) => this.ours(l)), `${label}: no Set-Cookie when only read`).toEqual([]);
+      expect(
+        seen.setCookie.filter((l) => this.ours(l)),
+        `${label}: no Set-Cookie when only read`,
+      ).toEqual([]);
       expect(seen.vary ?? "", `${label}: Vary`).toMatch(/(^|,\s*)Cookie$/);
       this.expectReasons(expected.reason, label);
 

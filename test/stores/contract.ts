@@ -139,7 +139,10 @@ export function registerStoreContract(test: TestFn, make: MakeTarget): void {
     await target.store.set("short", { k: "short", c: "1", a: "1" }, 30);
     const short = await target.ttl(`${prefix}short`);
     const expected = Math.max(30, target.minTtl);
-    expectTrue(short !== null && short <= expected && short > expected - 10, `TTL ${short} should be ${expected} (30 s, or the store's minimum ${target.minTtl})`);
+    expectTrue(
+      short !== null && short <= expected && short > expected - 10,
+      `TTL ${short} should be ${expected} (30 s, or the store's minimum ${target.minTtl})`,
+    );
   });
 
   test("store: delete removes the record (and says whether there was one, when it can)", async () => {
@@ -440,7 +443,9 @@ export function registerStoreContract(test: TestFn, make: MakeTarget): void {
     const res = await run((_r, s) => ((s.permanent = false), ok()), cookie);
     expectEqual(res.headers.getSetCookie(), [`${cookie}; Path=/; Secure; HttpOnly; SameSite=Lax`]);
     const back = await run((_r, s) => ((s.permanent = true), ok()), cookie);
-    expectEqual(back.headers.getSetCookie(), [`${cookie}; Max-Age=7200; Expires=${new Date(T0 + 7200_000).toUTCString()}; Path=/; Secure; HttpOnly; SameSite=Lax`]);
+    expectEqual(back.headers.getSetCookie(), [
+      `${cookie}; Max-Age=7200; Expires=${new Date(T0 + 7200_000).toUTCString()}; Path=/; Secure; HttpOnly; SameSite=Lax`,
+    ]);
   });
 
   test("refresh as a throttle: a read writes only once the interval has passed", async () => {
@@ -452,7 +457,9 @@ export function registerStoreContract(test: TestFn, make: MakeTarget): void {
     expectEqual((await record(cookie))?.a, String(T0S));
     time.advance(600);
     res = await run((_r, s) => (s.get("user"), ok()), cookie);
-    expectEqual(res.headers.getSetCookie(), [`${cookie}; Max-Age=7200; Expires=${new Date(T0 + 610_000 + 7200_000).toUTCString()}; Path=/; Secure; HttpOnly; SameSite=Lax`]);
+    expectEqual(res.headers.getSetCookie(), [
+      `${cookie}; Max-Age=7200; Expires=${new Date(T0 + 610_000 + 7200_000).toUTCString()}; Path=/; Secure; HttpOnly; SameSite=Lax`,
+    ]);
     const stored = await record(cookie);
     expectEqual([stored?.a, stored?.c], [String(T0S + 610), String(T0S)]);
     const ttl = await target.ttl(await keyOf(target, cookie));

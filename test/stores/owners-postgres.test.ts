@@ -29,7 +29,10 @@ test("the schema creates the owners table beside the sessions table; its cleanup
   expect(postgresOwnerCleanup()).toBe('DELETE FROM "websession_owners" WHERE expires < extract(epoch from now())::bigint');
 });
 
-const flavours: { name: string; connect(url: string): { client: PostgresClientLike; rows(text: string): Promise<Record<string, unknown>[]>; close(): Promise<void> } }[] = [
+const flavours: {
+  name: string;
+  connect(url: string): { client: PostgresClientLike; rows(text: string): Promise<Record<string, unknown>[]>; close(): Promise<void> };
+}[] = [
   {
     name: "pg Pool",
     connect(url) {
@@ -76,7 +79,12 @@ describe.each(flavours)("with $name", (flavour) => {
 
   test("stateless revocation with postgresStore().owners as the generation store", async () => {
     const time = clock(Date.now());
-    const sessions = createSessions<{ user?: string }>({ secret: TEST_SECRET, now: time.now, owner: (d) => d.user, revocation: { store: stores[0]!.owners, checkEvery: 10 } });
+    const sessions = createSessions<{ user?: string }>({
+      secret: TEST_SECRET,
+      now: time.now,
+      owner: (d) => d.user,
+      revocation: { store: stores[0]!.owners, checkEvery: 10 },
+    });
     const s = await sessions.load(requestWith());
     s.set("user", `dana-${Math.random()}`);
     const owner = s.get("user")!;

@@ -11,7 +11,10 @@ import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
 type Data = { user?: string; n?: number; theme?: string };
 
 /** A small app: login, whoami, a write, a rotation, logout. */
-export function ownerApp(store: SessionStore, extra: { lifetime?: number } = {}): { sessions: Sessions<Data>; fetch: (path: string, cookie?: string, agent?: string) => Promise<Response> } {
+export function ownerApp(
+  store: SessionStore,
+  extra: { lifetime?: number } = {},
+): { sessions: Sessions<Data>; fetch: (path: string, cookie?: string, agent?: string) => Promise<Response> } {
   const sessions = createSessions<Data>({
     secret: TEST_SECRET,
     store,

@@ -30,14 +30,19 @@ export function postgresBin(): string {
   const base = "/usr/lib/postgresql";
   const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, "bin", "initdb"))) : [];
   versions.sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error("no Postgres server binaries under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install postgresql), or set POSTGRES_BIN");
+  if (versions.length === 0)
+    throw new Error(
+      "no Postgres server binaries under /usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install postgresql), or set POSTGRES_BIN",
+    );
   return join(base, versions[0]!, "bin");
 }
 
 /** uid/gid to run the server as: ourselves, or the `postgres` system user when we are root. */
 function runAs(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("postgres:"));
   if (line === undefined) throw new Error("running as root, and initdb refuses root: create the `postgres` system user (Debian's postgresql package does)");
   const [, , uid, gid] = line.split(":");
   return { uid: Number(uid), gid: Number(gid) };
@@ -55,8 +60,28 @@ function exec(binary: string, args: string[], user: { uid?: number; gid?: number
 }
 
 function launch(bin: string, data: string, port: number, user: { uid?: number; gid?: number }): Promise<ChildProcess> {
-  const args = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"];
-  return spawnUntilReady(join(bin, "postgres"), args, { name: "postgres", port, ready: "database system is ready to accept connections", readyOn: "stderr", timeout: 30_000, user });
+  const args = [
+    "-D",
+    data,
+    "-p",
+    String(port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+    "-c",
+    "fsync=off",
+    "-c",
+    "max_connections=200",
+  ];
+  return spawnUntilReady(join(bin, "postgres"), args, {
+    name: "postgres",
+    port,
+    ready: "database system is ready to accept connections",
+    readyOn: "stderr",
+    timeout: 30_000,
+    user,
+  });
 }
 
 /** PIDs whose parent is `pid` (the postmaster's backends), from /proc. */

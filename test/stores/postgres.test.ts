@@ -53,7 +53,6 @@ const flavours: Flavour[] = [
 
 const newTable = (): string => `wst_${randomBytes(6).toString("hex")}`;
 
-
 let server: PostgresServer;
 beforeAll(async () => {
   server = await startPostgres();
@@ -184,7 +183,10 @@ describe.each(flavours)("with $name", (flavour) => {
     const { run, table } = await app({ onInvalid: (r) => reasons.push(r) });
     for (const data of ['{"k":"x","c":"1","a":"1","d:user":"\\"eve\\""}', "[1,2]", '"text"', "{}", '{"k":1,"d:user":{"a":1}}']) {
       const id = randomBytes(32).toString("base64url");
-      await c.rows(`INSERT INTO ${table} (key, data, expires_at) VALUES ($1, $2::jsonb, now() + interval '1 hour')`, [await storeKeyOfCookie(`session=${id}`), data]);
+      await c.rows(`INSERT INTO ${table} (key, data, expires_at) VALUES ($1, $2::jsonb, now() + interval '1 hour')`, [
+        await storeKeyOfCookie(`session=${id}`),
+        data,
+      ]);
       const res = await run((_r, s) => new Response(JSON.stringify(s.toJSON())), `session=${id}`);
       expect([res.status, await res.text()]).toEqual([200, "{}"]);
     }
@@ -197,7 +199,11 @@ describe.each(flavours)("with $name", (flavour) => {
 
   test("destroy() racing a slow request never resurrects the session, 100 trials", async () => {
     const { run, sessions, table } = await app();
-    const result = await destroyRaces({ run, sessions }, 100, async (cookie) => (await c.rows(`SELECT 1 FROM ${table} WHERE key = $1`, [await storeKeyOfCookie(cookie)])).length > 0);
+    const result = await destroyRaces(
+      { run, sessions },
+      100,
+      async (cookie) => (await c.rows(`SELECT 1 FROM ${table} WHERE key = $1`, [await storeKeyOfCookie(cookie)])).length > 0,
+    );
     expect(result.resurrected).toBe(0);
     expect(result.late).toBeGreaterThan(0);
   }, 60_000);

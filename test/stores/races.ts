@@ -56,7 +56,11 @@ export async function parallelWriters(run: RunFn, rounds: number): Promise<numbe
   for (let round = 0; round < rounds; round++) {
     const cookie = await login(run);
     const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => run((_r, s) => (s.set(`k${n}`, n), ok()), cookie)));
-    expectEqual(responses.map((r) => `${r.status} ${r.headers.getSetCookie().length}`), Array(50).fill("200 0"), "status and Set-Cookie count of the 50 writers");
+    expectEqual(
+      responses.map((r) => `${r.status} ${r.headers.getSetCookie().length}`),
+      Array(50).fill("200 0"),
+      "status and Set-Cookie count of the 50 writers",
+    );
     let seen: Record<string, unknown> = {};
     await run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
     for (let n = 0; n < 50; n++) if (seen[`k${n}`] !== n) lost++;
@@ -144,7 +148,10 @@ export async function expectLoadUnavailable(app: StoreApp, cookie: string, withi
 export async function storeKeyOfCookie(cookie: string): Promise<string> {
   const value = cookie.slice(cookie.indexOf("=") + 1);
   const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /**
@@ -159,7 +166,10 @@ export async function killMidRequest(app: StoreApp, kill: () => Promise<void>, w
   loaded.set("n", 1);
   await kill();
   // The commit of a request that loaded before the outage fails closed.
-  const error = await app.sessions.commit(loaded, ok()).then(() => "committed", (e: unknown) => e);
+  const error = await app.sessions.commit(loaded, ok()).then(
+    () => "committed",
+    (e: unknown) => e,
+  );
   expectTrue(error instanceof SessionError && error.code === "store_unavailable", `the commit is store_unavailable, not ${String(error)}`);
   // A request during the outage: 503, its handler never runs (nobody is logged in by accident);
   // a new visitor logging in: no cookie pointing at an id never stored (ST-03).

@@ -66,7 +66,6 @@ const flavours: Flavour[] = [
   },
 ];
 
-
 /** A store that records every rejection of the one it wraps (a CROSSSLOT, MOVED or ASK that escaped). */
 function recording(store: SessionStore): { store: SessionStore; errors: string[] } {
   const errors: string[] = [];
@@ -197,7 +196,11 @@ describe.each(flavours)("Redis Cluster with $name", (flavour) => {
 
   test("destroy() racing a slow request never resurrects the session, 100 trials", async () => {
     const { run, sessions, prefix, errors } = app();
-    const result = await destroyRaces({ run, sessions }, 100, async (cookie) => (await keysEverywhere(`${prefix}${await storeKeyOfCookie(cookie)}`)).length > 0);
+    const result = await destroyRaces(
+      { run, sessions },
+      100,
+      async (cookie) => (await keysEverywhere(`${prefix}${await storeKeyOfCookie(cookie)}`)).length > 0,
+    );
     expect(result.resurrected).toBe(0);
     expect(result.late).toBeGreaterThan(0);
     expect(errors).toEqual([]);
@@ -226,10 +229,7 @@ describe.each(flavours)("Redis Cluster with $name", (flavour) => {
     const traffic = (async () => {
       while (moving) {
         const n = written++;
-        const [w, r] = await Promise.all([
-          run((_r, s) => (s.set(`k${n}`, n), ok()), cookie),
-          run((_r, s) => new Response(String(s.get("user"))), cookie),
-        ]);
+        const [w, r] = await Promise.all([run((_r, s) => (s.set(`k${n}`, n), ok()), cookie), run((_r, s) => new Response(String(s.get("user"))), cookie)]);
         statuses.push(w.status, r.status);
         expect(await r.text()).toBe("ada");
       }

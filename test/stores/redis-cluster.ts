@@ -42,13 +42,36 @@ export interface RedisCluster {
 
 function assertBinaries(): void {
   for (const binary of [SERVER, CLI]) {
-    if (!existsSync(binary)) throw new Error(`${binary} is missing: install Debian's redis-server package (apt-get install redis-server), or set REDIS_SERVER / REDIS_CLI`);
+    if (!existsSync(binary))
+      throw new Error(`${binary} is missing: install Debian's redis-server package (apt-get install redis-server), or set REDIS_SERVER / REDIS_CLI`);
   }
 }
 
 function launch(port: number, busPort: number, dir: string): Promise<ChildProcess> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort),
-    "--cluster-node-timeout", "1000", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--cluster-enabled",
+    "yes",
+    "--cluster-config-file",
+    "nodes.conf",
+    "--cluster-port",
+    String(busPort),
+    "--cluster-node-timeout",
+    "1000",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--daemonize",
+    "no",
+    "--loglevel",
+    "notice",
+  ];
   return spawnUntilReady(SERVER, args, { name: "redis-server (cluster)", port, ready: "Ready to accept connections", readyOn: "stdout", timeout: 10_000 });
 }
 
@@ -86,7 +109,14 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     for (;;) {
       try {
         const infos = await Promise.all(specs.map((s) => cli(s.port, "cluster", "info")));
-        const checks = await Promise.all(specs.map((s) => run(CLI, ["--cluster", "check", `127.0.0.1:${s.port}`], { timeout: 10_000 }).then(() => true, () => false)));
+        const checks = await Promise.all(
+          specs.map((s) =>
+            run(CLI, ["--cluster", "check", `127.0.0.1:${s.port}`], { timeout: 10_000 }).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        );
         if (infos.every((info) => info.includes("cluster_state:ok")) && checks.every(Boolean)) return;
       } catch {
         // A node still starting: try again.

@@ -208,7 +208,11 @@ describe("with Bun's RedisClient", () => {
     const bun = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
     const root = fileURLToPath(new URL("../../", import.meta.url));
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(bun, ["test", "./test/stores/redis.bun.ts"], { cwd: root, env: { ...process.env, WEBSESSION_REDIS_URL: server.url }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(bun, ["test", "./test/stores/redis.bun.ts"], {
+        cwd: root,
+        env: { ...process.env, WEBSESSION_REDIS_URL: server.url },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       child.stdout.on("data", (d: Buffer) => (output += d.toString()));
       child.stderr.on("data", (d: Buffer) => (output += d.toString()));

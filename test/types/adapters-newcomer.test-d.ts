@@ -19,11 +19,15 @@ expectTypeOf(upgrading).toEqualTypeOf<(request: Request, server: Server) => Prom
 interface Env {
   SESSION_SECRET: string;
 }
-const worker = workerSession<{ visits?: number }, Env>((env) => ({ secret: env.SESSION_SECRET }), (_request, session, env) => {
-  expectTypeOf(env).toEqualTypeOf<Env>();
-  expectTypeOf(session.get("visits")).toEqualTypeOf<number | undefined>();
-  return new Response("ok");
-});
+const worker = workerSession<{ visits?: number }, Env>(
+  (env) => ({ secret: env.SESSION_SECRET }),
+  (_request, session, env) => {
+    expectTypeOf(env).toEqualTypeOf<Env>();
+    expectTypeOf(session.get("visits")).toEqualTypeOf<number | undefined>();
+    return new Response("ok");
+  },
+);
 expectTypeOf(worker).parameters.toEqualTypeOf<[Request, Env, ExecutionContext]>();
+// prettier-ignore
 // @ts-expect-error TypeScript infers all type arguments or none: Data alone leaves Env unknown.
 workerSession<{ visits?: number }>((env: Env) => ({ secret: env.SESSION_SECRET }), () => new Response("ok"));

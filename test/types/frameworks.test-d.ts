@@ -46,7 +46,10 @@ interface RequestEvent {
   params: Record<string, string>;
 }
 type MaybePromise<T> = T | Promise<T>;
-type Handle = (input: { event: RequestEvent; resolve: (event: RequestEvent, opts?: { preload?: () => boolean }) => MaybePromise<Response> }) => MaybePromise<Response>;
+type Handle = (input: {
+  event: RequestEvent;
+  resolve: (event: RequestEvent, opts?: { preload?: () => boolean }) => MaybePromise<Response>;
+}) => MaybePromise<Response>;
 const handle: Handle = handleSession<Cart>({ secret });
 void handle;
 
@@ -57,7 +60,10 @@ interface APIContext {
   locals: Locals;
   redirect(path: string, status?: number): Response;
 }
-type MiddlewareHandler = (context: APIContext, next: (rewritePayload?: string | URL | Request) => Promise<Response>) => MaybePromise<Response> | MaybePromise<void>;
+type MiddlewareHandler = (
+  context: APIContext,
+  next: (rewritePayload?: string | URL | Request) => Promise<Response>,
+) => MaybePromise<Response> | MaybePromise<void>;
 const onRequest: MiddlewareHandler = astroMiddleware<Cart>({ secret });
 void onRequest;
 

@@ -114,7 +114,10 @@ export function payloadJson(state: SessionState): string {
   if (state.permanent) session._permanent = true;
   if (state.flashes.length > 0) {
     if (state.data.has("_flashes")) {
-      throw new SessionError("unserializable", 'session key "_flashes" holds messages flashed by Flask that are not all (category, message) strings; pop it before flashing from websession');
+      throw new SessionError(
+        "unserializable",
+        'session key "_flashes" holds messages flashed by Flask that are not all (category, message) strings; pop it before flashing from websession',
+      );
     }
     session._flashes = state.flashes.map(([category, message]) => new Tuple(category, message));
   }

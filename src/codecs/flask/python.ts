@@ -64,14 +64,50 @@ export function httpDate(date: Date): string {
 }
 
 const MONTH_NAMES = [
-  "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-  "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+  "jan",
+  "feb",
+  "mar",
+  "apr",
+  "may",
+  "jun",
+  "jul",
+  "aug",
+  "sep",
+  "oct",
+  "nov",
+  "dec",
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
 ];
 const DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const ZONES = new Map(Object.entries({
-  UT: 0, UTC: 0, GMT: 0, Z: 0, AST: -400, ADT: -300, EST: -500, EDT: -400,
-  CST: -600, CDT: -500, MST: -700, MDT: -600, PST: -800, PDT: -700,
-}));
+const ZONES = new Map(
+  Object.entries({
+    UT: 0,
+    UTC: 0,
+    GMT: 0,
+    Z: 0,
+    AST: -400,
+    ADT: -300,
+    EST: -500,
+    EDT: -400,
+    CST: -600,
+    CDT: -500,
+    MST: -700,
+    MDT: -600,
+    PST: -800,
+    PDT: -700,
+  }),
+);
 
 /**
  * Werkzeug's `parse_date` (Python's `email.utils._parsedate_tz`, ported step by step): an
@@ -123,7 +159,11 @@ export function parseHttpDate(text: string): Date | null {
   } else if (parts.length !== 2 && parts.length !== 3) {
     return null;
   }
-  const year0 = pyInt(yy), day = pyInt(dd), hour = pyInt(parts[0]!), minute = pyInt(parts[1]!), second = pyInt(parts[2] ?? "0");
+  const year0 = pyInt(yy),
+    day = pyInt(dd),
+    hour = pyInt(parts[0]!),
+    minute = pyInt(parts[1]!),
+    second = pyInt(parts[2] ?? "0");
   if (year0 === null || day === null || hour === null || minute === null || second === null) return null;
   const year = year0 < 100 ? year0 + (year0 > 68 ? 1900 : 2000) : year0;
   tz = tz.toUpperCase();
@@ -154,6 +194,10 @@ function pyInt(s: string): number | null {
  */
 export function uuidHex(text: unknown): string | null {
   if (typeof text !== "string") return null;
-  const hex = text.replaceAll("urn:", "").replaceAll("uuid:", "").replace(/^[{}]+|[{}]+$/g, "").replaceAll("-", "");
+  const hex = text
+    .replaceAll("urn:", "")
+    .replaceAll("uuid:", "")
+    .replace(/^[{}]+|[{}]+$/g, "")
+    .replaceAll("-", "");
   return /^[0-9a-fA-F]{32}$/.test(hex) ? hex.toLowerCase() : null;
 }

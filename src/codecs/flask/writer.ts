@@ -40,7 +40,10 @@ function write(value: unknown, path: string, depth: number): string {
 function writeNumber(x: number, path: string): string {
   if (!Number.isInteger(x)) return pythonFloatRepr(x); // NaN and ±Infinity too: Python writes them
   if (Math.abs(x) <= Number.MAX_SAFE_INTEGER) return x === 0 ? "0" : String(x);
-  return fail(path, `the number ${x}, a whole number beyond ±(2^53-1) that may already be rounded; store a BigInt for an exact integer or a PyFloat for a float`);
+  return fail(
+    path,
+    `the number ${x}, a whole number beyond ±(2^53-1) that may already be rounded; store a BigInt for an exact integer or a PyFloat for a float`,
+  );
 }
 
 function writeObject(value: object, path: string, depth: number): string {
@@ -72,7 +75,10 @@ function writeObject(value: object, path: string, depth: number): string {
   if (value instanceof UUID) return `{" u":"${value.hex}"}`;
   if (value instanceof Date) return `{" d":"${httpDate(checkedDate(value, path))}"}`;
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return fail(path, `an instance of ${typeof name === "string" && name !== "" ? name : "a class"}; store plain objects, arrays, strings, numbers, BigInts, booleans, null, Tuple, Uint8Array, Date, UUID, Markup or PyFloat`);
+  return fail(
+    path,
+    `an instance of ${typeof name === "string" && name !== "" ? name : "a class"}; store plain objects, arrays, strings, numbers, BigInts, booleans, null, Tuple, Uint8Array, Date, UUID, Markup or PyFloat`,
+  );
 }
 
 function writeList(list: readonly unknown[], path: string, depth: number): string {

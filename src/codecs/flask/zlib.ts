@@ -68,7 +68,21 @@ const Z_DEFAULT_STRATEGY = 0;
 let stream: ZStream | undefined;
 // lm_init's state right after deflateInit2: what deflateReset restores besides the hash heads.
 let initial: Record<string, number> = {};
-const LM_FIELDS = ["window_size", "max_lazy_match", "good_match", "nice_match", "max_chain_length", "strstart", "block_start", "lookahead", "insert", "match_length", "prev_length", "match_available", "ins_h"] as const;
+const LM_FIELDS = [
+  "window_size",
+  "max_lazy_match",
+  "good_match",
+  "nice_match",
+  "max_chain_length",
+  "strstart",
+  "block_start",
+  "lookahead",
+  "insert",
+  "match_length",
+  "prev_length",
+  "match_available",
+  "ins_h",
+] as const;
 
 /**
  * The deflater, reset: zlib's deflateReset (deflateResetKeep, then lm_init) with the 64 KiB

@@ -31,7 +31,10 @@ declare namespace Bun {
     development?: boolean;
   }
   type ServeOptions<WebSocketData> =
-    | (BaseServeOptions & { websocket?: undefined; fetch(this: Server<WebSocketData>, request: Request, server: Server<WebSocketData>): MaybePromise<Response> })
+    | (BaseServeOptions & {
+        websocket?: undefined;
+        fetch(this: Server<WebSocketData>, request: Request, server: Server<WebSocketData>): MaybePromise<Response>;
+      })
     | (BaseServeOptions & {
         websocket: WebSocketHandler<WebSocketData>;
         fetch(this: Server<WebSocketData>, request: Request, server: Server<WebSocketData>): MaybePromise<Response | void | undefined>;
