@@ -12,6 +12,7 @@ import { durableObjectStore } from "../../src/stores/durable-object.ts";
 import type { DurableObjectNamespaceLike, DurableObjectStorageLike } from "../../src/stores/durable-object.ts";
 import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "../stores/contract.ts";
+import { ownerApp, registerOwnerScenarios } from "../stores/owners-scenarios.ts";
 import { appOver, destroyRaces, expectUnavailable, ok, parallelWriters, pause, storeKeyOfCookie } from "../stores/races.ts";
 
 interface D1Session extends D1DatabaseLike {
@@ -217,6 +218,29 @@ describe("Durable Object store", () => {
     expect(() => durableObjectStore(ns, { prefix: 1 as never })).toThrow("option prefix is invalid");
     expect(() => durableObjectStore(ns, { locationHint: "" })).toThrow("option locationHint is invalid");
     expect(() => durableObjectStore(ns, { locationHint: "weur" })).not.toThrow();
+  });
+
+  describe("owner index (one object per owner)", () => {
+    registerOwnerScenarios(() => durableObjectStore(ns, { prefix: nextPrefix("do-owners:"), shardPrefixLength: 1 }));
+
+    test("expired entries leave the owner's object: reads skip them, the alarm deletes them and the generation", async () => {
+      const prefix = nextPrefix("do-owner-expiry:");
+      const store = durableObjectStore(ns, { prefix });
+      const app = ownerApp(store, { lifetime: 1 });
+      await Promise.all(Array.from({ length: 20 }, (_, n) => app.fetch(`/login?user=${n % 2 === 0 ? "bob" : `u${n}`}`)));
+      const bob = `${prefix}owner:bob`;
+      expect((await inObject(bob, (storage) => storage.list({ prefix: "i:" }))).size).toBe(10);
+      expect(await store.owners.list("bob")).toHaveLength(10);
+      expect(await store.owners.revoke("u3")).toEqual({ keys: [expect.any(String)], generation: 1 });
+      // Entries expire 2 × lifetime after their write (x = now + 2 × ttl): past it, with 1 s rounding.
+      await pause(3200);
+      expect(await store.owners.list("bob")).toEqual([]);
+      expect(await store.owners.generation("u3")).toBe(0);
+      // Nothing read u5's object since: its alarm (run now if it has not fired yet) emptied it.
+      const u5 = ns.get(ns.idFromName(`${prefix}owner:u5`)) as never;
+      await runDurableObjectAlarm(u5);
+      expect([...(await inObject(`${prefix}owner:u5`, (storage) => storage.list({ prefix: "" }))).keys()]).toEqual([]);
+    }, 20_000);
   });
 });
 
