@@ -384,4 +384,49 @@ describe("D1 store", () => {
     expect(() => d1Schema("1abc")).toThrow("option table is invalid");
     expect(() => d1Store(db, { prefix: null as never })).toThrow("option prefix is invalid");
   });
+
+  describe("owner index (table websession_sessions_owners)", () => {
+    registerOwnerScenarios(() => d1Store(db, { prefix: nextPrefix("d1-owners:") }));
+    registerOwnerScenarios(() => d1Store(db.withSession("first-primary"), { prefix: nextPrefix("d1-owners-session:") }));
+
+    test("expired entries are not listed; cleanup() deletes them and the generation rows", async () => {
+      const prefix = nextPrefix("d1-owner-expiry:");
+      const store = d1Store(db, { prefix });
+      // Lifetime 3 s: entries are dated 6 s ahead, longer than the 1,000 logins take here.
+      const app = ownerApp(store, { lifetime: 3 });
+      const count = async (): Promise<number> =>
+        (await (
+          db.prepare(`SELECT count(*) AS n FROM ${table}_owners WHERE substr(owner, 1, length(?1)) = ?1`).bind(prefix) as unknown as {
+            first<T>(): Promise<T | null>;
+          }
+        ).first<{ n: number }>())!.n;
+      for (let from = 0; from < 1000; from += 100) {
+        await Promise.all(Array.from({ length: 100 }, (_, n) => app.fetch(`/login?user=${(from + n) % 2 === 0 ? "bob" : `u${from + n}`}`)));
+      }
+      // 500 of bob's entries, 500 other owners' entries, a generation row per owner.
+      expect(await count()).toBe(500 + 500 + 501);
+      expect(await store.owners!.list("bob")).toHaveLength(500);
+      await pause(7200);
+      expect(await store.owners!.list("bob")).toEqual([]);
+      expect(await store.cleanup()).toBeGreaterThanOrEqual(1000);
+      const left = await count();
+      console.log(`d1 owner index rows after 1,000 expired sessions and cleanup(): ${left}`);
+      expect(left).toBe(0);
+    }, 60_000);
+
+    test("the owners table is what d1Schema() documents", async () => {
+      const sql = (await (
+        db.prepare("SELECT sql FROM sqlite_master WHERE name = ?1").bind(`${table}_owners`) as unknown as {
+          first<T>(): Promise<T | null>;
+        }
+      ).first<{ sql: string }>())!.sql;
+      expect(d1Schema()[2]).toContain(sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
+    });
+
+    test("a binding without batch has no owner index, and the owner option says so at start-up", () => {
+      const store = d1Store({ prepare: (query: string) => db.prepare(query) });
+      expect(store.owners).toBeUndefined();
+      expect(() => ownerApp(store)).toThrow("option owner needs a store with an owner index");
+    });
+  });
 });
