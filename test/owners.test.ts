@@ -9,7 +9,7 @@ import { TEST_SECRET, clock, cookieOf, requestWith } from "./helpers.ts";
 import { ownerApp, registerOwnerScenarios } from "./stores/owners-scenarios.ts";
 
 describe("memoryStore owner index", () => {
-  registerOwnerScenarios(() => memoryStore({ maxEntries: 100_000 }));
+  registerOwnerScenarios(test, () => memoryStore({ maxEntries: 100_000 }));
 });
 
 describe("expiry", () => {

@@ -221,7 +221,7 @@ describe("Durable Object store", () => {
   });
 
   describe("owner index (one object per owner)", () => {
-    registerOwnerScenarios(() => durableObjectStore(ns, { prefix: nextPrefix("do-owners:"), shardPrefixLength: 1 }));
+    registerOwnerScenarios(test, () => durableObjectStore(ns, { prefix: nextPrefix("do-owners:"), shardPrefixLength: 1 }));
 
     test("expired entries leave the owner's object: reads skip them, the alarm deletes them and the generation", async () => {
       const prefix = nextPrefix("do-owner-expiry:");
@@ -386,8 +386,8 @@ describe("D1 store", () => {
   });
 
   describe("owner index (table websession_sessions_owners)", () => {
-    registerOwnerScenarios(() => d1Store(db, { prefix: nextPrefix("d1-owners:") }));
-    registerOwnerScenarios(() => d1Store(db.withSession("first-primary"), { prefix: nextPrefix("d1-owners-session:") }));
+    registerOwnerScenarios(test, () => d1Store(db, { prefix: nextPrefix("d1-owners:") }));
+    registerOwnerScenarios(test, () => d1Store(db.withSession("first-primary"), { prefix: nextPrefix("d1-owners-session:") }));
 
     test("expired entries are not listed; cleanup() deletes them and the generation rows", async () => {
       const prefix = nextPrefix("d1-owner-expiry:");
