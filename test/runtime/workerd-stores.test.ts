@@ -221,6 +221,21 @@ describe("Durable Object store", () => {
   });
 
   describe("owner index (one object per owner)", () => {
+    test("a malformed owner call is a 400 naming what is wrong, never a crash or a write", async () => {
+      const name = nextPrefix("do-owner-bad:");
+      const stub = ns.get(ns.idFromName(name));
+      const send = async (body: unknown): Promise<[number, string]> => {
+        const response = await stub.fetch("https://websession.invalid/", { method: "POST", body: JSON.stringify(body) });
+        return [response.status, await response.text()];
+      };
+      expect(await send({ op: "owners.add", owner: "", key: "k", expires: 1 })).toEqual([400, expect.stringContaining("owner must be a string")]);
+      expect(await send({ op: "owners.add", owner: "x".repeat(257), key: "k", expires: 1 })).toEqual([400, expect.stringContaining("owner must be")]);
+      expect(await send({ op: "owners.add", owner: "ada", key: "", expires: 1 })).toEqual([400, expect.stringContaining("key must not be empty")]);
+      expect(await send({ op: "owners.add", owner: "ada", key: "k", expires: "soon" })).toEqual([400, expect.stringContaining("expires must be")]);
+      expect(await send({ op: "owners.drop", owner: "ada", key: "k" })).toEqual([400, expect.stringContaining("unknown op")]);
+      expect([...(await inObject(name, (storage) => storage.list({ prefix: "" }))).keys()]).toEqual([]);
+    });
+
     registerOwnerScenarios(test, () => durableObjectStore(ns, { prefix: nextPrefix("do-owners:"), shardPrefixLength: 1 }));
 
     test("expired entries leave the owner's object: reads skip them, the alarm deletes them and the generation", async () => {
