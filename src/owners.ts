@@ -106,7 +106,7 @@ export function resolveOwners(owner: unknown, track: unknown, store: SessionStor
     const index = (store as { owners?: unknown }).owners;
     if (index === undefined) {
       throw new TypeError(
-        `option owner needs a store with an owner index (store.owners), and ${storeName(store)} has none (kvStore, durableObjectStore, d1Store and denoKvStore have none yet); use memoryStore(), redisStore() or postgresStore(), or remove owner`,
+        `option owner needs a store with an owner index (store.owners), and ${storeName(store)} has none. Stores with one: memoryStore(), redisStore(), postgresStore(), durableObjectStore(), d1Store() (on a D1 binding with batch) and denoKvStore() (on a Deno.Kv with list). kvStore has none: Workers KV is eventually consistent, so a revoked session could still be read for 60 s or more; keep owned sessions in durableObjectStore() or d1Store(), or remove owner`,
       );
     }
     const missing = (["generation", "add", "remove", "list", "revoke"] as const).filter(

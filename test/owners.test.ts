@@ -9,7 +9,7 @@ import { TEST_SECRET, clock, cookieOf, requestWith } from "./helpers.ts";
 import { ownerApp, registerOwnerScenarios } from "./stores/owners-scenarios.ts";
 
 describe("memoryStore owner index", () => {
-  registerOwnerScenarios(() => memoryStore({ maxEntries: 100_000 }));
+  registerOwnerScenarios(test, () => memoryStore({ maxEntries: 100_000 }));
 });
 
 describe("expiry", () => {
@@ -45,7 +45,7 @@ describe("start-up errors", () => {
   test("a store without an owner index is refused when createSessions runs, naming what to use", () => {
     const kv = kvStore({ get: async () => null, put: async () => {}, delete: async () => {} });
     expect(() => createSessions({ secret: TEST_SECRET, store: kv, owner: (d) => d.user as string })).toThrow(
-      /owner index.*kvStore.*memoryStore\(\), redisStore\(\) or postgresStore\(\)/,
+      /owner index.*memoryStore\(\), redisStore\(\), postgresStore\(\), durableObjectStore\(\), d1Store\(\).*denoKvStore\(\).*kvStore has none: Workers KV is eventually consistent/,
     );
   });
 

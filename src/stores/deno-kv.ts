@@ -5,7 +5,7 @@
 
 import { utf8Decoder, utf8Encoder } from "../encoding.ts";
 import { describe } from "../errors.ts";
-import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+import type { OwnerIndex, SessionStore, StorePatch, StoreRecord } from "./store.ts";
 
 /** A Deno KV key part. */
 export type KvKeyPartLike = string | number | bigint | boolean | Uint8Array;
@@ -32,6 +32,11 @@ export interface DenoKvLike {
   get<T = unknown>(key: KvKeyLike): Promise<KvEntryLike<T>>;
   getMany<T extends readonly unknown[]>(keys: readonly [...{ [K in keyof T]: KvKeyLike }]): Promise<{ [K in keyof T]: KvEntryLike<T[K]> }>;
   atomic(): KvAtomicLike;
+  /**
+   * Lists entries by key prefix (`Deno.Kv.list`). Used by the owner index; a database without
+   * it gets no `owners` (then the `owner` option refuses the store at start-up).
+   */
+  list?<T = unknown>(selector: { prefix: KvKeyLike }): AsyncIterable<KvEntryLike<T>>;
 }
 
 /** Options of {@link denoKvStore}. */
@@ -68,6 +73,10 @@ const GET_MANY = 10;
  * creates a session, so `destroy()` wins over a slow request. Records are bounded by KV's
  * 800 KiB per atomic operation (about 700 kB of session data).
  *
+ * Its owner index (`store.owners`, for the `owner` option) keeps, per owner, a generation
+ * entry and one entry per session under `[...prefix, "owner", owner]`; every change to an
+ * owner's index is an atomic operation checked against the generation entry's versionstamp.
+ *
  * Run Deno with `--unstable-kv` (Deno 2) for `Deno.openKv`.
  *
  * @example
@@ -80,7 +89,7 @@ const GET_MANY = 10;
  * Deno.serve(sessions.handle((_req, session) => new Response(`hello ${session.get("user") ?? "guest"}`)));
  * ```
  */
-export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): SessionStore {
+export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): SessionStore & { readonly owners?: OwnerIndex } {
   if (typeof kv !== "object" || kv === null || typeof kv.get !== "function" || typeof kv.getMany !== "function" || typeof kv.atomic !== "function") {
     throw new TypeError(`denoKvStore needs a Deno KV database (await Deno.openKv()), got ${describe(kv)}; run Deno with --unstable-kv`);
   }
@@ -157,6 +166,8 @@ export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): S
   }
 
   return {
+    ...(typeof kv.list === "function" ? { owners: denoKvOwnerIndex(kv, prefix, withRetries) } : {}),
+
     async get(key: string): Promise<StoreRecord | null> {
       return withRetries("get", async () => {
         const { head } = await readHead(key);
@@ -197,6 +208,95 @@ export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): S
 }
 
 const RETRY = Symbol("retry");
+
+/** An owner's generation entry: the generation and the latest expiry (seconds) of any entry it had. */
+interface OwnerGeneration {
+  readonly g: number;
+  readonly u: number;
+}
+
+/** Seconds KV keeps a generation entry past its last index entry's expiry. */
+const GENERATION_GRACE = 60;
+/** One atomic operation holds at most 1000 mutations. */
+const MAX_MUTATIONS = 1000;
+
+type Retrier = <T>(what: string, attempt: () => Promise<T | typeof RETRY>) => Promise<T>;
+
+// The owner index: [...prefix, "owner", owner, "g"] holds the generation, and
+// [...prefix, "owner", owner, "i", key] each entry's expiry (seconds; KV's expireIn deletes it
+// after that, reads skip it at once). add and revoke each commit only if the generation entry is
+// unchanged since they read it, and both rewrite it, so they serialize per owner. revoke bumps
+// the generation first and then takes the entries (as the Postgres index does): an add before
+// the bump is taken, an add after it answers the new generation (its record deletes itself).
+function denoKvOwnerIndex(kv: DenoKvLike, prefix: KvKeyLike, withRetries: Retrier): OwnerIndex {
+  const generationKey = (owner: string): KvKeyLike => [...prefix, "owner", owner, "g"];
+  const entriesOf = (owner: string): KvKeyLike => [...prefix, "owner", owner, "i"];
+  const nowS = (): number => Math.floor(Date.now() / 1000);
+
+  async function entries(owner: string): Promise<Map<string, number>> {
+    const live = new Map<string, number>();
+    const now = nowS();
+    for await (const entry of kv.list!<number>({ prefix: entriesOf(owner) })) {
+      const key = entry.key[entry.key.length - 1];
+      if (typeof key === "string" && typeof entry.value === "number" && entry.value >= now) live.set(key, entry.value);
+    }
+    return live;
+  }
+
+  function dated(generation: OwnerGeneration): { expireIn: number } {
+    return { expireIn: (Math.max(generation.u - nowS(), 0) + GENERATION_GRACE) * 1000 };
+  }
+
+  return {
+    async generation(owner) {
+      return (await kv.get<OwnerGeneration>(generationKey(owner))).value?.g ?? 0;
+    },
+    async add(owner, key, expires) {
+      return withRetries("owners.add", async () => {
+        const entry = await kv.get<OwnerGeneration>(generationKey(owner));
+        const current = entry.value ?? { g: 0, u: 0 };
+        const next: OwnerGeneration = { g: current.g, u: Math.max(current.u, expires) };
+        const done = await kv
+          .atomic()
+          .check({ key: generationKey(owner), versionstamp: entry.versionstamp })
+          .set(generationKey(owner), next, dated(next))
+          .set([...entriesOf(owner), key], expires, { expireIn: (Math.max(expires - nowS(), 0) + 1) * 1000 })
+          .commit();
+        return done.ok ? current.g : RETRY;
+      });
+    },
+    async remove(owner, key) {
+      await kv
+        .atomic()
+        .delete([...entriesOf(owner), key])
+        .commit();
+    },
+    async list(owner) {
+      return [...(await entries(owner)).keys()];
+    },
+    async revoke(owner, except) {
+      const generation = await withRetries("owners.revoke", async () => {
+        const entry = await kv.get<OwnerGeneration>(generationKey(owner));
+        const current = entry.value ?? { g: 0, u: nowS() };
+        const next: OwnerGeneration = { g: current.g + 1, u: current.u };
+        const done = await kv
+          .atomic()
+          .check({ key: generationKey(owner), versionstamp: entry.versionstamp })
+          .set(generationKey(owner), next, dated(next))
+          .commit();
+        return done.ok ? next.g : RETRY;
+      });
+      const keys = [...(await entries(owner)).keys()].filter((key) => key !== except);
+      for (let at = 0; at < keys.length; at += MAX_MUTATIONS) {
+        const op = kv.atomic();
+        for (const key of keys.slice(at, at + MAX_MUTATIONS)) op.delete([...entriesOf(owner), key]);
+        const done = await op.commit();
+        if (!done.ok) throw new Error("Deno KV: deleting an owner's index entries failed");
+      }
+      return { keys, generation };
+    },
+  };
+}
 
 function isKeyPart(part: unknown): part is KvKeyPartLike {
   return ["string", "number", "bigint", "boolean"].includes(typeof part) || part instanceof Uint8Array;

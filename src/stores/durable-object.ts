@@ -4,7 +4,7 @@
 // `cloudflare:workers`, so this module also loads (and type-checks) outside workerd.
 
 import { describe } from "../errors.ts";
-import type { SessionStore, StorePatch, StoreRecord } from "./store.ts";
+import type { OwnerIndex, SessionStore, StorePatch, StoreRecord } from "./store.ts";
 
 /** The part of a Durable Object's `ctx.storage` that {@link SessionDurableObject} uses. */
 export interface DurableObjectStorageLike {
@@ -63,9 +63,28 @@ type Call =
   | { op: "get"; key: string }
   | { op: "set"; key: string; record: StoreRecord; ttl: number }
   | { op: "delete"; key: string }
-  | { op: "patch"; key: string; patch: StorePatch; ttl: number };
+  | { op: "patch"; key: string; patch: StorePatch; ttl: number }
+  | OwnerCall;
+
+/** A call from the store's owner index to the owner's object (`key` is "" when none applies). */
+type OwnerCall =
+  | { op: "owners.generation" | "owners.list"; owner: string; key: "" }
+  | { op: "owners.add"; owner: string; key: string; expires: number }
+  | { op: "owners.remove"; owner: string; key: string }
+  | { op: "owners.revoke"; owner: string; key: string };
+
+/** An owner's generation in its object, kept until `u` (seconds), the latest expiry of any entry it had. */
+interface Generation {
+  readonly g: number;
+  readonly u: number;
+}
 
 const RECORD_PREFIX = "r:";
+// Inside an owner's object (named prefix + "owner:" + owner, which no session key can be:
+// keys are base64url): "i:" + key → the entry's expiry in seconds, and GENERATION.
+const ENTRY_PREFIX = "i:";
+const GENERATION = "g";
+const MAX_OWNER = 256;
 const MAX_KEY = 512;
 /** The object's address inside the stub's `fetch`: never resolved, workerd routes by the stub. */
 const OBJECT_URL = "https://websession.invalid/";
@@ -89,6 +108,7 @@ const OBJECT_URL = "https://websession.invalid/";
  * its own storage no other request is delivered (workerd's input gates), so a read-merge-write
  * patch cannot interleave with another. Expiry: every read compares the stored deadline, so an
  * expired record is never returned, and an alarm at the earliest deadline deletes expired ones.
+ * The owner index (`store.owners`) lives the same way in one object per owner.
  *
  * @example
  * ```ts
@@ -122,32 +142,99 @@ export class SessionDurableObject {
       if (stored.e <= now) await this.#storage.delete(name);
       else next = Math.min(next, stored.e);
     }
+    const nowS = Math.floor(now / 1000);
+    const entries = await this.#entries(nowS);
+    for (const expires of entries.values()) next = Math.min(next, (expires + 1) * 1000);
+    const generation = await this.#storage.get<Generation>(GENERATION);
+    if (generation !== undefined) {
+      if (entries.size === 0 && generation.u < nowS) await this.#storage.delete(GENERATION);
+      else next = Math.min(next, (Math.max(generation.u, nowS) + 1) * 1000);
+    }
     if (next !== Infinity) await this.#storage.setAlarm(next);
   }
 
-  async #run(call: Call): Promise<StoreRecord | boolean | null> {
+  async #run(call: Call): Promise<unknown> {
+    if (call.op.startsWith("owners.")) return this.#owners(call as OwnerCall);
     const name = RECORD_PREFIX + call.key;
     if (call.op === "set") {
       await this.#write(name, call.record, call.ttl);
       return true;
     }
     const current = await this.#live(name);
-    switch (call.op) {
+    switch (call.op as "get" | "delete" | "patch") {
       case "get":
         return current?.r ?? null;
       case "delete":
         if (current !== undefined) await this.#storage.delete(name);
         return current !== undefined;
-      case "patch": {
+      default: {
         // A patch never creates a record: a session destroyed meanwhile stays destroyed.
         if (current === undefined) return false;
-        const next: StoreRecord = call.patch.replace ? {} : { ...current.r };
-        for (const field of call.patch.delete) delete next[field];
-        for (const [field, text] of Object.entries(call.patch.set)) next[field] = text;
-        await this.#write(name, next, call.ttl);
+        const { patch, ttl } = call as Extract<Call, { op: "patch" }>;
+        const next: StoreRecord = patch.replace ? {} : { ...current.r };
+        for (const field of patch.delete) delete next[field];
+        for (const [field, text] of Object.entries(patch.set)) next[field] = text;
+        await this.#write(name, next, ttl);
         return true;
       }
     }
+  }
+
+  // One owner's index; the object runs one call at a time, so each is atomic for the owner.
+  async #owners(call: OwnerCall): Promise<unknown> {
+    const nowS = Math.floor(Date.now() / 1000);
+    const generation = await this.#generation(nowS);
+    switch (call.op) {
+      case "owners.generation":
+        return generation.g;
+      case "owners.list":
+        return [...(await this.#entries(nowS)).keys()];
+      case "owners.add": {
+        await this.#storage.put(ENTRY_PREFIX + call.key, call.expires);
+        if (call.expires > generation.u) await this.#storage.put<Generation>(GENERATION, { g: generation.g, u: call.expires });
+        await this.#alarmBy((call.expires + 1) * 1000);
+        return generation.g;
+      }
+      case "owners.remove":
+        await this.#storage.delete(ENTRY_PREFIX + call.key);
+        return null;
+      case "owners.revoke": {
+        const keys: string[] = [];
+        for (const key of (await this.#entries(nowS)).keys()) {
+          if (key === call.key) continue;
+          keys.push(key);
+          await this.#storage.delete(ENTRY_PREFIX + key);
+        }
+        const bumped: Generation = { g: generation.g + 1, u: Math.max(generation.u, nowS) };
+        await this.#storage.put<Generation>(GENERATION, bumped);
+        await this.#alarmBy((bumped.u + 1) * 1000);
+        return { keys, generation: bumped.g };
+      }
+    }
+  }
+
+  /** The owner's generation; a stale one (no entries left, past its last expiry) counts as 0, as when never written. */
+  async #generation(nowS: number): Promise<Generation> {
+    const stored = await this.#storage.get<Generation>(GENERATION);
+    if (stored === undefined) return { g: 0, u: 0 };
+    if (stored.u >= nowS || (await this.#entries(nowS)).size > 0) return stored;
+    await this.#storage.delete(GENERATION);
+    return { g: 0, u: 0 };
+  }
+
+  /** The owner's unexpired entries (key → expiry in seconds); expired ones are deleted on the way. */
+  async #entries(nowS: number): Promise<Map<string, number>> {
+    const live = new Map<string, number>();
+    for (const [name, expires] of await this.#storage.list<number>({ prefix: ENTRY_PREFIX })) {
+      if (expires < nowS) await this.#storage.delete(name);
+      else live.set(name.slice(ENTRY_PREFIX.length), expires);
+    }
+    return live;
+  }
+
+  async #alarmBy(time: number): Promise<void> {
+    const alarm = await this.#storage.getAlarm();
+    if (alarm === null || alarm > time) await this.#storage.setAlarm(time);
   }
 
   /** The record under `name` unless it has expired (then it is deleted now, not at the alarm). */
@@ -162,8 +249,7 @@ export class SessionDurableObject {
   async #write(name: string, record: StoreRecord, ttl: number): Promise<void> {
     const expires = Date.now() + ttl * 1000;
     await this.#storage.put<Stored>(name, { e: expires, r: record });
-    const alarm = await this.#storage.getAlarm();
-    if (alarm === null || alarm > expires) await this.#storage.setAlarm(expires);
+    await this.#alarmBy(expires);
   }
 }
 
@@ -172,6 +258,8 @@ export class SessionDurableObject {
  * `prefix + key` ({@link DurableObjectStoreOptions.shardPrefixLength} to share objects).
  * Strongly consistent: a write or a `destroy()` is seen by the next request everywhere; patches
  * are atomic inside the object; TTLs are exact to the millisecond (alarms delete the records).
+ * Its owner index (`store.owners`, for the `owner` option) keeps each owner's sessions in an
+ * object named `prefix + "owner:" + owner`, so `revokeAll` is one atomic call.
  *
  * @example
  * ```ts
@@ -188,7 +276,10 @@ export class SessionDurableObject {
  * };
  * ```
  */
-export function durableObjectStore<Id>(namespace: DurableObjectNamespaceLike<Id>, options: DurableObjectStoreOptions = {}): SessionStore {
+export function durableObjectStore<Id>(
+  namespace: DurableObjectNamespaceLike<Id>,
+  options: DurableObjectStoreOptions = {},
+): SessionStore & { readonly owners: OwnerIndex } {
   if (typeof namespace !== "object" || namespace === null || typeof namespace.idFromName !== "function" || typeof namespace.get !== "function") {
     throw new TypeError(
       `durableObjectStore needs a Durable Object namespace binding (with idFromName and get), got ${describe(namespace)}; check the binding name in wrangler.toml`,
@@ -210,7 +301,8 @@ export function durableObjectStore<Id>(namespace: DurableObjectNamespaceLike<Id>
   const getOptions = hint === undefined ? undefined : { locationHint: hint };
 
   async function call(body: Call): Promise<unknown> {
-    const name = shard === 0 ? body.key : `${prefix}shard:${body.key.slice(prefix.length, prefix.length + shard)}`;
+    const name =
+      "owner" in body ? `${prefix}owner:${body.owner}` : shard === 0 ? body.key : `${prefix}shard:${body.key.slice(prefix.length, prefix.length + shard)}`;
     const stub = namespace.get(namespace.idFromName(name), getOptions);
     const response = await stub.fetch(OBJECT_URL, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`the session object answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
@@ -230,6 +322,23 @@ export function durableObjectStore<Id>(namespace: DurableObjectNamespaceLike<Id>
     async patch(key: string, patch: StorePatch, ttl: number): Promise<boolean> {
       return (await call({ op: "patch", key: prefix + key, patch, ttl })) === true;
     },
+    owners: {
+      async generation(owner) {
+        return (await call({ op: "owners.generation", owner, key: "" })) as number;
+      },
+      async add(owner, key, expires) {
+        return (await call({ op: "owners.add", owner, key, expires })) as number;
+      },
+      async remove(owner, key) {
+        await call({ op: "owners.remove", owner, key });
+      },
+      async list(owner) {
+        return (await call({ op: "owners.list", owner, key: "" })) as string[];
+      },
+      async revoke(owner, except) {
+        return (await call({ op: "owners.revoke", owner, key: except ?? "" })) as { keys: string[]; generation: number };
+      },
+    },
   };
 }
 
@@ -237,6 +346,7 @@ export function durableObjectStore<Id>(namespace: DurableObjectNamespaceLike<Id>
 function parseCall(value: unknown): Call {
   if (typeof value !== "object" || value === null) throw new Error("a call must be a JSON object");
   const call = value as Record<string, unknown>;
+  if (typeof call.op === "string" && call.op.startsWith("owners.")) return parseOwnerCall(call);
   if (typeof call.key !== "string" || call.key === "" || call.key.length > MAX_KEY) throw new Error("key must be a string of 1 to 512 characters");
   const needsTtl = call.op === "set" || call.op === "patch";
   if (needsTtl && !(typeof call.ttl === "number" && call.ttl > 0 && Number.isFinite(call.ttl))) throw new Error("ttl must be a positive number of seconds");
@@ -263,6 +373,27 @@ function parseCall(value: unknown): Call {
     }
     default:
       throw new Error(`unknown op ${describe(call.op)}`);
+  }
+}
+
+/** Validates an owner call's shape; throws a message for the 400 answer. */
+function parseOwnerCall(call: Record<string, unknown>): OwnerCall {
+  const { op, owner, key } = call;
+  if (typeof owner !== "string" || owner === "" || owner.length > MAX_OWNER) throw new Error(`owner must be a string of 1 to ${MAX_OWNER} characters`);
+  if (typeof key !== "string" || key.length > MAX_KEY) throw new Error(`key must be a string of at most ${MAX_KEY} characters`);
+  switch (op) {
+    case "owners.generation":
+    case "owners.list":
+      return { op, owner, key: "" };
+    case "owners.remove":
+    case "owners.revoke":
+      return { op, owner, key };
+    case "owners.add":
+      if (key === "") throw new Error("key must not be empty");
+      if (!Number.isSafeInteger(call.expires)) throw new Error("expires must be whole seconds since the epoch");
+      return { op, owner, key, expires: call.expires as number };
+    default:
+      throw new Error(`unknown op ${describe(op)}`);
   }
 }
 

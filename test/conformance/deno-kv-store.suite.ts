@@ -8,6 +8,7 @@ import { denoKvStore } from "../../src/stores/deno-kv.ts";
 import type { DenoKvLike, KvKeyLike } from "../../src/stores/deno-kv.ts";
 import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "../stores/contract.ts";
+import { ownerApp, registerOwnerScenarios } from "../stores/owners-scenarios.ts";
 import { appOver, destroyRaces, expectUnavailable, ok, parallelWriters, storeKeyOfCookie } from "../stores/races.ts";
 import { defineSuite, expectEqual, expectTrue } from "./harness.ts";
 import type { TestFn } from "./harness.ts";
@@ -172,6 +173,46 @@ export const denoKvStoreSuite = defineSuite("deno kv store", (register) => {
     let seen: unknown;
     await back.run((_r, s) => ((seen = s.toJSON()), ok()), cookie);
     expectEqual(seen, { user: "ada" });
+  });
+
+  registerOwnerScenarios(
+    (name, fn) => test(`Deno KV owner index: ${name}`, fn),
+    async () => denoKvStore(await kvNow(), { prefix: [randomPrefix()] }),
+  );
+
+  test("Deno KV owner index: expired entries are never listed; none is live after 1,000 sessions expired", async () => {
+    const kv = await kvNow();
+    const prefix = randomPrefix();
+    const store = denoKvStore(kv, { prefix: [prefix] });
+    const app = ownerApp(store, { lifetime: 1 });
+    for (let from = 0; from < 1000; from += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, n) => app.fetch(`/login?user=${(from + n) % 2 === 0 ? "bob" : `u${from + n}`}`)));
+    }
+    const indexed = async (): Promise<Array<{ key: KvKeyLike; value: unknown }>> => (await entries(kv, prefix)).filter((e) => e.key[1] === "owner");
+    const before = await indexed();
+    // 1,000 entries and a generation per owner (501), unless the first entries expired already.
+    expectTrue(before.length > 1000 && before.length <= 1501, `${before.length} index entries`);
+    expectTrue((await store.owners!.list("bob")).length > 0, "bob's sessions listed");
+    // Entries are dated 2 lifetimes ahead (x = now + 2 × ttl): past that, with 1 s rounding.
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    expectEqual(await store.owners!.list("bob"), []);
+    const now = Math.floor(Date.now() / 1000);
+    const live = (await indexed()).filter((e) => e.key[e.key.length - 2] === "i" && (e.value as number) >= now);
+    expectEqual(live.length, 0, "index entries still live after 1,000 sessions expired");
+    console.log(`deno kv owner index after 1,000 expired sessions: ${(await indexed()).length} entries not yet deleted by KV's lazy expireIn, 0 live`);
+  });
+
+  test("Deno KV owner index: a database without list has none, and the owner option says so at start-up", async () => {
+    const kv = await kvNow();
+    const store = denoKvStore({ get: (key) => kv.get(key), getMany: (keys) => kv.getMany(keys), atomic: () => kv.atomic() } as DenoKvLike);
+    expectEqual(store.owners, undefined);
+    let message = "";
+    try {
+      ownerApp(store);
+    } catch (error) {
+      message = String(error);
+    }
+    expectTrue(message.includes("option owner needs a store with an owner index"), message);
   });
 
   test("Deno KV: bad configuration throws at start-up, naming what to change", async () => {

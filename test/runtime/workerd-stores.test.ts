@@ -12,6 +12,7 @@ import { durableObjectStore } from "../../src/stores/durable-object.ts";
 import type { DurableObjectNamespaceLike, DurableObjectStorageLike } from "../../src/stores/durable-object.ts";
 import { cookieOf } from "../helpers.ts";
 import { registerStoreContract } from "../stores/contract.ts";
+import { ownerApp, registerOwnerScenarios } from "../stores/owners-scenarios.ts";
 import { appOver, destroyRaces, expectUnavailable, ok, parallelWriters, pause, storeKeyOfCookie } from "../stores/races.ts";
 
 interface D1Session extends D1DatabaseLike {
@@ -218,6 +219,44 @@ describe("Durable Object store", () => {
     expect(() => durableObjectStore(ns, { locationHint: "" })).toThrow("option locationHint is invalid");
     expect(() => durableObjectStore(ns, { locationHint: "weur" })).not.toThrow();
   });
+
+  describe("owner index (one object per owner)", () => {
+    test("a malformed owner call is a 400 naming what is wrong, never a crash or a write", async () => {
+      const name = nextPrefix("do-owner-bad:");
+      const stub = ns.get(ns.idFromName(name));
+      const send = async (body: unknown): Promise<[number, string]> => {
+        const response = await stub.fetch("https://websession.invalid/", { method: "POST", body: JSON.stringify(body) });
+        return [response.status, await response.text()];
+      };
+      expect(await send({ op: "owners.add", owner: "", key: "k", expires: 1 })).toEqual([400, expect.stringContaining("owner must be a string")]);
+      expect(await send({ op: "owners.add", owner: "x".repeat(257), key: "k", expires: 1 })).toEqual([400, expect.stringContaining("owner must be")]);
+      expect(await send({ op: "owners.add", owner: "ada", key: "", expires: 1 })).toEqual([400, expect.stringContaining("key must not be empty")]);
+      expect(await send({ op: "owners.add", owner: "ada", key: "k", expires: "soon" })).toEqual([400, expect.stringContaining("expires must be")]);
+      expect(await send({ op: "owners.drop", owner: "ada", key: "k" })).toEqual([400, expect.stringContaining("unknown op")]);
+      expect([...(await inObject(name, (storage) => storage.list({ prefix: "" }))).keys()]).toEqual([]);
+    });
+
+    registerOwnerScenarios(test, () => durableObjectStore(ns, { prefix: nextPrefix("do-owners:"), shardPrefixLength: 1 }));
+
+    test("expired entries leave the owner's object: reads skip them, the alarm deletes them and the generation", async () => {
+      const prefix = nextPrefix("do-owner-expiry:");
+      const store = durableObjectStore(ns, { prefix });
+      const app = ownerApp(store, { lifetime: 1 });
+      await Promise.all(Array.from({ length: 20 }, (_, n) => app.fetch(`/login?user=${n % 2 === 0 ? "bob" : `u${n}`}`)));
+      const bob = `${prefix}owner:bob`;
+      expect((await inObject(bob, (storage) => storage.list({ prefix: "i:" }))).size).toBe(10);
+      expect(await store.owners.list("bob")).toHaveLength(10);
+      expect(await store.owners.revoke("u3")).toEqual({ keys: [expect.any(String)], generation: 1 });
+      // Entries expire 2 × lifetime after their write (x = now + 2 × ttl): past it, with 1 s rounding.
+      await pause(3200);
+      expect(await store.owners.list("bob")).toEqual([]);
+      expect(await store.owners.generation("u3")).toBe(0);
+      // Nothing read u5's object since: its alarm (run now if it has not fired yet) emptied it.
+      const u5 = ns.get(ns.idFromName(`${prefix}owner:u5`)) as never;
+      await runDurableObjectAlarm(u5);
+      expect([...(await inObject(`${prefix}owner:u5`, (storage) => storage.list({ prefix: "" }))).keys()]).toEqual([]);
+    }, 20_000);
+  });
 });
 
 describe("D1 store", () => {
@@ -359,5 +398,50 @@ describe("D1 store", () => {
     expect(() => d1Store(db, { table: "sessions; DROP TABLE x" })).toThrow("option table is invalid");
     expect(() => d1Schema("1abc")).toThrow("option table is invalid");
     expect(() => d1Store(db, { prefix: null as never })).toThrow("option prefix is invalid");
+  });
+
+  describe("owner index (table websession_sessions_owners)", () => {
+    registerOwnerScenarios(test, () => d1Store(db, { prefix: nextPrefix("d1-owners:") }));
+    registerOwnerScenarios(test, () => d1Store(db.withSession("first-primary"), { prefix: nextPrefix("d1-owners-session:") }));
+
+    test("expired entries are not listed; cleanup() deletes them and the generation rows", async () => {
+      const prefix = nextPrefix("d1-owner-expiry:");
+      const store = d1Store(db, { prefix });
+      // Lifetime 3 s: entries are dated 6 s ahead, longer than the 1,000 logins take here.
+      const app = ownerApp(store, { lifetime: 3 });
+      const count = async (): Promise<number> =>
+        (await (
+          db.prepare(`SELECT count(*) AS n FROM ${table}_owners WHERE substr(owner, 1, length(?1)) = ?1`).bind(prefix) as unknown as {
+            first<T>(): Promise<T | null>;
+          }
+        ).first<{ n: number }>())!.n;
+      for (let from = 0; from < 1000; from += 100) {
+        await Promise.all(Array.from({ length: 100 }, (_, n) => app.fetch(`/login?user=${(from + n) % 2 === 0 ? "bob" : `u${from + n}`}`)));
+      }
+      // 500 of bob's entries, 500 other owners' entries, a generation row per owner.
+      expect(await count()).toBe(500 + 500 + 501);
+      expect(await store.owners!.list("bob")).toHaveLength(500);
+      await pause(7200);
+      expect(await store.owners!.list("bob")).toEqual([]);
+      expect(await store.cleanup()).toBeGreaterThanOrEqual(1000);
+      const left = await count();
+      console.log(`d1 owner index rows after 1,000 expired sessions and cleanup(): ${left}`);
+      expect(left).toBe(0);
+    }, 60_000);
+
+    test("the owners table is what d1Schema() documents", async () => {
+      const sql = (await (
+        db.prepare("SELECT sql FROM sqlite_master WHERE name = ?1").bind(`${table}_owners`) as unknown as {
+          first<T>(): Promise<T | null>;
+        }
+      ).first<{ sql: string }>())!.sql;
+      expect(d1Schema()[2]).toContain(sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
+    });
+
+    test("a binding without batch has no owner index, and the owner option says so at start-up", () => {
+      const store = d1Store({ prepare: (query: string) => db.prepare(query) });
+      expect(store.owners).toBeUndefined();
+      expect(() => ownerApp(store)).toThrow("option owner needs a store with an owner index");
+    });
   });
 });

@@ -65,7 +65,7 @@ describe.each(flavours)("with $name", (flavour) => {
   });
 
   describe("owner scenarios", () => {
-    registerOwnerScenarios(() => stores[0]!);
+    registerOwnerScenarios(test, () => stores[0]!);
   });
 
   test("owner names with U+0000 and lone surrogates are indexed and revoked", async () => {

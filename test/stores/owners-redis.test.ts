@@ -29,7 +29,7 @@ describe("single redis-server (node-redis)", () => {
     await server?.stop();
   });
 
-  registerOwnerScenarios(() => redisStore({ client, prefix: `t${Math.random().toString(36).slice(2)}:` }));
+  registerOwnerScenarios(test, () => redisStore({ client, prefix: `t${Math.random().toString(36).slice(2)}:` }));
 
   test("10,000 expired sessions leave no owner keys behind", async () => {
     const prefix = "expiry:";
@@ -71,6 +71,6 @@ describe("Redis Cluster, 3 masters", () => {
   });
 
   describe("ioredis Cluster", () => {
-    registerOwnerScenarios(() => redisStore({ client: io, prefix: `c${Math.random().toString(36).slice(2)}:` }));
+    registerOwnerScenarios(test, () => redisStore({ client: io, prefix: `c${Math.random().toString(36).slice(2)}:` }));
   });
 });

@@ -1,11 +1,14 @@
 // The owner-index scenarios every store with `owners` must pass (issue #16): list after
 // logins on several devices, revoke one, revokeAll with except, logout and expiry remove the
 // entry, and the races (revokeAll during 50 in-flight requests; a login concurrent with
-// revokeAll). Drives createSessions through real Requests and Responses.
+// revokeAll). Drives createSessions through real Requests and Responses. Runtime-neutral (Web
+// globals and the conformance harness only): vitest runs it on Node and in workerd, deno test
+// in Deno (test/conformance/deno-kv-store.suite.ts).
 
-import { expect, test } from "vitest";
 import { createSessions } from "../../src/index.ts";
 import type { Session, SessionStore, Sessions } from "../../src/index.ts";
+import { expectEqual, expectTrue } from "../conformance/harness.ts";
+import type { TestFn } from "../conformance/harness.ts";
 import { TEST_SECRET, cookieOf, requestWith } from "../helpers.ts";
 
 type Data = { user?: string; n?: number; theme?: string };
@@ -57,7 +60,7 @@ export function ownerApp(
 
 async function login(app: ReturnType<typeof ownerApp>, user: string, agent?: string): Promise<string> {
   const response = await app.fetch(`/login?user=${encodeURIComponent(user)}`, undefined, agent);
-  expect(response.status).toBe(200);
+  expectEqual(response.status, 200, "login status");
   return cookieOf(response);
 }
 
@@ -65,78 +68,91 @@ async function whoami(app: ReturnType<typeof ownerApp>, cookie: string): Promise
   return (await app.fetch("/", cookie)).text();
 }
 
-/** Registers the scenarios; `store()` gives a fresh store, `owner()` a fresh owner name. */
-export function registerOwnerScenarios(store: () => SessionStore): void {
+/** Registers the scenarios with `test`; `store()` gives a fresh store (or a promise of one). */
+export function registerOwnerScenarios(test: TestFn, store: () => SessionStore | Promise<SessionStore>): void {
   let counter = 0;
   const owner = (): string => `user-${Date.now()}-${++counter}`;
 
   test("list after logins on three devices: handles, times, user agent and IP", async () => {
-    const app = ownerApp(store());
+    const app = ownerApp(await store());
     const u = owner();
     const cookies = [await login(app, u, "Phone"), await login(app, u, "Laptop"), await login(app, u, "Tablet")];
     await login(app, owner(), "Someone else");
     const list = await app.sessions.list(u);
-    expect(list.map((s) => s.userAgent).sort()).toEqual(["Laptop", "Phone", "Tablet"]);
+    expectEqual(list.map((s) => s.userAgent).sort(), ["Laptop", "Phone", "Tablet"]);
     for (const s of list) {
-      expect(s.ip).toBe("203.0.113.7");
-      expect(s.expires).toBeGreaterThan(s.lastActive);
-      expect(cookies.some((c) => c.includes(s.handle))).toBe(false); // never the cookie's id
+      expectEqual(s.ip, "203.0.113.7");
+      expectTrue(s.expires > s.lastActive, `expires ${s.expires} after lastActive ${s.lastActive}`);
+      expectEqual(
+        cookies.some((c) => c.includes(s.handle)),
+        false,
+        "a handle is never the cookie's id",
+      );
     }
     // The current request's handle marks "this device".
     const mine = await (await app.fetch("/handle", cookies[1])).text();
-    expect(list.find((s) => s.handle === mine)?.userAgent).toBe("Laptop");
+    expectEqual(list.find((s) => s.handle === mine)?.userAgent, "Laptop");
   });
 
   test("revoke one: its next request is anonymous with the cookie deleted; the others stay", async () => {
-    const app = ownerApp(store());
+    const app = ownerApp(await store());
     const u = owner();
     const [a, b] = [await login(app, u, "A"), await login(app, u, "B")];
     const target = (await app.sessions.list(u)).find((s) => s.userAgent === "A")!;
-    expect(await app.sessions.revoke(owner(), target.handle)).toBe(false); // another owner's handle is no capability
-    expect(await app.sessions.revoke(u, target.handle)).toBe(true);
+    expectEqual(await app.sessions.revoke(owner(), target.handle), false, "another owner's handle is no capability");
+    expectEqual(await app.sessions.revoke(u, target.handle), true);
     const response = await app.fetch("/", a);
-    expect(await response.text()).toBe("anonymous");
+    expectEqual(await response.text(), "anonymous");
     // A write from the revoked device does not bring it back.
     const write = await app.fetch("/write", a);
-    expect(await whoami(app, cookieOf(write))).toBe("anonymous");
-    expect(await whoami(app, b)).toBe(u);
-    expect((await app.sessions.list(u)).map((s) => s.userAgent)).toEqual(["B"]);
+    expectEqual(await whoami(app, cookieOf(write)), "anonymous");
+    expectEqual(await whoami(app, b), u);
+    expectEqual(
+      (await app.sessions.list(u)).map((s) => s.userAgent),
+      ["B"],
+    );
   });
 
   test("revokeAll with except keeps the current session, which goes on writing and rotating", async () => {
-    const app = ownerApp(store());
+    const app = ownerApp(await store());
     const u = owner();
     const cookies = [await login(app, u, "A"), await login(app, u, "B"), await login(app, u, "C")];
     const current: Session<Data> = await app.sessions.load(requestWith(cookies[2]));
-    expect(await app.sessions.revokeAll(u, { except: current })).toBe(2);
-    expect(await whoami(app, cookies[0]!)).toBe("anonymous");
-    expect(await whoami(app, cookies[1]!)).toBe("anonymous");
-    expect(await whoami(app, cookies[2]!)).toBe(u);
+    expectEqual(await app.sessions.revokeAll(u, { except: current }), 2);
+    expectEqual(await whoami(app, cookies[0]!), "anonymous");
+    expectEqual(await whoami(app, cookies[1]!), "anonymous");
+    expectEqual(await whoami(app, cookies[2]!), u);
     const rotated = cookieOf(await app.fetch("/rotate", cookies[2]));
-    expect(await whoami(app, rotated)).toBe(u);
-    expect((await app.sessions.list(u)).map((s) => s.userAgent)).toEqual(["C"]);
+    expectEqual(await whoami(app, rotated), u);
+    expectEqual(
+      (await app.sessions.list(u)).map((s) => s.userAgent),
+      ["C"],
+    );
     // Without except, everything goes.
-    expect(await app.sessions.revokeAll(u)).toBe(1);
-    expect(await whoami(app, rotated)).toBe("anonymous");
-    expect(await app.sessions.list(u)).toEqual([]);
+    expectEqual(await app.sessions.revokeAll(u), 1);
+    expectEqual(await whoami(app, rotated), "anonymous");
+    expectEqual(await app.sessions.list(u), []);
   });
 
   test("logout (owner removed) and destroy remove the index entry", async () => {
-    const app = ownerApp(store());
+    const app = ownerApp(await store());
     const u = owner();
     const [a, b] = [await login(app, u, "A"), await login(app, u, "B")];
     await app.fetch("/logout", a);
-    expect((await app.sessions.list(u)).map((s) => s.userAgent)).toEqual(["B"]);
+    expectEqual(
+      (await app.sessions.list(u)).map((s) => s.userAgent),
+      ["B"],
+    );
     await app.fetch("/destroy", b);
-    expect(await app.sessions.list(u)).toEqual([]);
+    expectEqual(await app.sessions.list(u), []);
     // The logged-out session lives on, unowned: revokeAll does not touch it.
     await app.sessions.revokeAll(u);
     const after = await app.sessions.load(requestWith(a));
-    expect(after.get("theme")).toBe("dark");
+    expectEqual(after.get("theme"), "dark");
   });
 
   test("revokeAll during 50 in-flight requests of the owner never leaves a live session", async () => {
-    const app = ownerApp(store());
+    const app = ownerApp(await store());
     const u = owner();
     const cookies = await Promise.all(Array.from({ length: 10 }, (_, n) => login(app, u, `device-${n}`)));
     // 50 requests load their sessions, then revokeAll runs while they write, rotate or log in again.
@@ -157,14 +173,14 @@ export function registerOwnerScenarios(store: () => SessionStore): void {
     for (const response of responses) {
       const set = response.headers.getSetCookie()[0];
       const cookie = set === undefined || set.startsWith("session=;") ? undefined : set.split(";")[0];
-      if (cookie !== undefined) expect(await whoami(app, cookie)).toBe("anonymous");
+      if (cookie !== undefined) expectEqual(await whoami(app, cookie), "anonymous", "a session written during revokeAll");
     }
-    for (const cookie of cookies) expect(await whoami(app, cookie)).toBe("anonymous");
-    expect(await app.sessions.list(u)).toEqual([]);
+    for (const cookie of cookies) expectEqual(await whoami(app, cookie), "anonymous", "a session revoked");
+    expectEqual(await app.sessions.list(u), []);
   });
 
   test("a login concurrent with revokeAll ends either revoked or indexed, never live and unindexed", async () => {
-    const app = ownerApp(store());
+    const app = ownerApp(await store());
     for (let round = 0; round < 30; round++) {
       const u = owner();
       await login(app, u, "old");
@@ -172,7 +188,7 @@ export function registerOwnerScenarios(store: () => SessionStore): void {
       const cookie = cookieOf(response);
       const live = (await whoami(app, cookie)) === u;
       const indexed = (await app.sessions.list(u)).some((s) => s.userAgent === "new");
-      expect(live).toBe(indexed);
+      expectEqual(live, indexed, `round ${round}: live and indexed`);
     }
   });
 }
