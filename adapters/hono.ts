@@ -64,13 +64,12 @@ export function session<Data extends object = SessionData, Key extends string = 
   let hasExecutionCtx = true;
   return async function websession(c, next) {
     const sessions = sessionsFor(c.env as Bindings);
-    const answer = answerSessionErrorOf(sessions);
     let current: Session<Data>;
     try {
       current = await sessions.load(c.req.raw);
     } catch (error) {
       // A store outage: 503 (or the onError option's answer), the route never runs.
-      c.res = await answer(error, c.req.raw);
+      c.res = await answerSessionErrorOf(sessions)(error, c.req.raw);
       return;
     }
     // Typed by Key; Hono's c.set cannot see that the mapped variable is this one.
@@ -87,7 +86,7 @@ export function session<Data extends object = SessionData, Key extends string = 
       response = await sessions.commit(current, c.res, { waitUntil });
     } catch (error) {
       // Nothing was written: the route's answer is replaced by the error's (503, or 500 logged).
-      response = await answer(error, c.req.raw);
+      response = await answerSessionErrorOf(sessions)(error, c.req.raw);
     }
     if (response === c.res) return;
     // Assigning over an existing c.res merges the old headers back in (replacing Set-Cookie

@@ -15,7 +15,8 @@
 // Each check `add`s one entry per owner (STATELESS_ENTRY) dated past every cookie it vouches
 // for: that answers the generation and keeps it alive as long as any such cookie can live.
 
-import { SessionError, describe } from "./errors.ts";
+import { callWithin } from "./deadline.ts";
+import { describe } from "./errors.ts";
 import { ownerOf } from "./owners.ts";
 import type { OwnerApi, ResolvedOwners } from "./owners.ts";
 import { RESERVED_KEY, Session, sessionInternals } from "./session.ts";
@@ -121,32 +122,9 @@ export function revocation(
     return call("owners.add", () => store.add(owner, STATELESS_ENTRY, nowS + 2 * config.lifetime));
   }
 
-  // One store call under storeTimeout; rejections and hangs become store_unavailable.
+  // One store call under storeTimeout (deadline.ts).
   function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    let pending: Promise<T>;
-    try {
-      pending = Promise.resolve(run());
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, fail) => {
-      timer = setTimeout(
-        () => fail(new SessionError("store_unavailable", `the revocation store did not answer ${operation} within ${config.storeTimeout} ms; failing closed`)),
-        config.storeTimeout,
-      );
-    });
-    const settled = pending.then(
-      (value) => value,
-      (error: unknown) => {
-        throw new SessionError(
-          "store_unavailable",
-          `the revocation store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`,
-          { cause: error },
-        );
-      },
-    );
-    return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+    return callWithin(Date.now() + config.storeTimeout, config.storeTimeout, "revocation store", operation, run);
   }
 
   // A session that is empty and deletes its cookie when saved (revoked, or a bad stamp).

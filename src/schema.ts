@@ -8,7 +8,7 @@
 
 import { SessionError, describe } from "./errors.ts";
 import type { InvalidReason } from "./errors.ts";
-import { emptyState, isEmpty, sessionInternals, snapshotOf, wasChanged } from "./session.ts";
+import { emptyState, isEmpty, runLoader, sessionInternals, snapshotOf, wasChanged } from "./session.ts";
 import type { Session } from "./session.ts";
 import type { SessionFormat, SessionsOptions } from "./options.ts";
 import type { Markup, PyFloat, Tuple, UUID } from "./codecs/flask/values.ts";
@@ -175,15 +175,7 @@ export function resolveSchema(options: SchemaOptions<any>): ResolvedSchema | und
  */
 export async function prepareData(session: Session<any>, resolved: ResolvedSchema, reject: (reason: InvalidReason) => null): Promise<void> {
   const i = sessionInternals(session);
-  if (i.loader !== undefined) {
-    const loader = i.loader;
-    i.loader = undefined;
-    const state = loader();
-    if (state !== null) {
-      i.state = state;
-      i.isNew = false;
-    }
-  }
+  runLoader(i);
   if (i.isNew) return;
   const data = i.state.data;
   const stored = data.get(VERSION_KEY);

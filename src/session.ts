@@ -118,18 +118,7 @@ export class Session<Data extends object = SessionData> {
   #use(): SessionState {
     const i = this.#i;
     i.accessed = true;
-    if (i.loader !== undefined) {
-      const loader = i.loader;
-      i.loader = undefined;
-      const state = loader();
-      if (state !== null) {
-        i.state = state;
-        i.isNew = false;
-      } else {
-        i.isNew = true;
-      }
-    }
-    return i.state;
+    return runLoader(i);
   }
 
   #write(): SessionState {
@@ -380,6 +369,22 @@ export class Session<Data extends object = SessionData> {
 /** The internal record of a session, for `sessions.ts` and the codecs. */
 export function sessionInternals(session: Session<any>): SessionInternals {
   return internalsOf(session);
+}
+
+/** Runs a lazy session's pending loader once (without marking it accessed); its state after. */
+export function runLoader(i: SessionInternals): SessionState {
+  if (i.loader !== undefined) {
+    const loader = i.loader;
+    i.loader = undefined;
+    const state = loader();
+    if (state !== null) {
+      i.state = state;
+      i.isNew = false;
+    } else {
+      i.isNew = true;
+    }
+  }
+  return i.state;
 }
 
 /** Whether the session holds nothing to write: no data, no pending flash, not permanent. */

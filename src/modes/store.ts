@@ -16,8 +16,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { cookieWrite, deleteCookieWrite, readCookie } from "../cookie.ts";
 import type { CookieWrite } from "../cookie.ts";
 import { base64urlDecode, base64urlEncode, randomBytes, utf8Encoder } from "../encoding.ts";
-import { SessionError, describe } from "../errors.ts";
 import type { InvalidReason } from "../errors.ts";
+import { callWithin } from "../deadline.ts";
 import { assertLosslessJson, isLosslessJson } from "../json.ts";
 import { CLOCK_SKEW, expiryOf, remainingSeconds } from "../lifetime.ts";
 import type { ResolvedOptions } from "../options.ts";
@@ -71,34 +71,9 @@ export function storeMode(config: ResolvedOptions, store: SessionStore, reject: 
   const timeout = config.storeTimeout;
   const touchInterval = store.touchInterval ?? 0;
 
-  // Runs one store call under the deadline of the load or commit it belongs to. Rejections
-  // and hangs become store_unavailable; a late settlement of a timed-out call is ignored.
+  // One store call under the deadline of the load or commit it belongs to (deadline.ts).
   function call<T>(deadline: number, operation: string, run: () => Promise<T>): Promise<T> {
-    let pending: Promise<T>;
-    try {
-      pending = Promise.resolve(run());
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, fail) => {
-      timer = setTimeout(
-        () => fail(new SessionError("store_unavailable", `the session store did not answer ${operation} within ${timeout} ms; failing closed`)),
-        Math.max(0, deadline - Date.now()),
-      );
-    });
-    const settled = pending.then(
-      (value) => value,
-      (error: unknown) => {
-        if (error instanceof SessionError) throw error;
-        throw new SessionError(
-          "store_unavailable",
-          `the session store failed on ${operation}: ${error instanceof Error ? error.message : describe(error)}; failing closed`,
-          { cause: error },
-        );
-      },
-    );
-    return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+    return callWithin(deadline, timeout, "session store", operation, run);
   }
   const owners = config.owners === undefined ? undefined : ownerTracker(config.owners, store, config, call);
 
